@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what `npm start` and `npm test` need, idempotently and quickly when already installed:
+# npm dependencies, Debian packages (nats-server, ffmpeg), the Mongo-wire launcher and, for tests,
+# the kube-apiserver/etcd test binaries. Usage: ensure.sh [--for-tests]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for_tests=0
+[ "${1:-}" = "--for-tests" ] && for_tests=1
+
+log() { printf '[ensure] %s\n' "$*" >&2; }
+
+ensure_npm() {
+  local stamp=node_modules/.pixelforge-lock.sha256 want
+  want=$(sha256sum package-lock.json package.json | sha256sum | cut -c1-64)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+}
+
+apt_updated=0
+ensure_deb() { # ensure_deb <command> <package>
+  command -v "$1" >/dev/null 2>&1 && return
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { log "need '$2' (Debian package) and not root: install it and retry"; exit 1; }
+    sudo=sudo
+  fi
+  if [ "$apt_updated" = 0 ]; then
+    log "apt-get update"
+    $sudo apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "installing Debian package $2"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}
+
+ensure_npm
+ensure_deb nats-server nats-server
+ensure_deb ffmpeg ffmpeg
+for script in test/support/mongo-wire/build.sh; do
+  [ -x "$script" ] && "$script"
+done
+if [ "$for_tests" = 1 ]; then
+  for script in test/support/kube/build.sh; do
+    [ -x "$script" ] && "$script"
+  done
+fi
+exit 0
