@@ -1,0 +1,113 @@
+// Every event type Pixelforge publishes or accepts, one zod schema each: the single source of their types.
+import { z } from 'zod';
+import { envelopeFields } from './envelope.ts';
+import { ImageStatus } from '../images/status.ts';
+import { Tags, Uploader, UploadedImage, Variant } from '../images/image.ts';
+import { EnhancementSpec } from '../jobs/spec.ts';
+
+/** Where an event of each family is stored. The subject of an event is its type. */
+export const STREAMS = {
+  images: { name: 'PF_IMAGES', subjects: ['pf.image.>', 'pf.group.>'] },
+  jobs: { name: 'PF_JOBS', subjects: ['pf.enhancement.>', 'pf.job.>'] },
+  imports: { name: 'PF_IMPORTS', subjects: ['pf.import.>'] },
+  deadLetters: { name: 'PF_DEAD_LETTERS', subjects: ['pfdlq.>'] },
+} as const;
+
+const JobOutput = z.object({
+  blobKey: z.string().min(1),
+  contentType: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+const dataSchemas = {
+  'pf.group.created': z.object({ groupId: z.string().min(1), name: z.string().trim().min(1).max(200) }),
+  'pf.image.uploaded': UploadedImage,
+  'pf.image.status_changed': z.object({ imageId: z.string().min(1), status: ImageStatus }),
+  'pf.image.metadata_updated': z.object({
+    imageId: z.string().min(1),
+    uploader: Uploader.optional(),
+    tags: Tags.optional(),
+  }),
+  'pf.image.deleted': z.object({ imageId: z.string().min(1), blobKeys: z.array(z.string()).default([]) }),
+  'pf.image.variant_added': z.object({ imageId: z.string().min(1), variant: Variant }),
+  'pf.enhancement.requested': z.object({ jobId: z.string().min(1).max(63), spec: EnhancementSpec }),
+  'pf.job.scheduled': z.object({ jobId: z.string().min(1), attempt: z.number().int().positive() }),
+  'pf.job.progress': z.object({
+    jobId: z.string().min(1),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().positive(),
+    unit: z.enum(['tiles', 'frames', 'bytes']),
+  }),
+  'pf.job.succeeded': z.object({
+    jobId: z.string().min(1),
+    imageId: z.string().optional(),
+    output: JobOutput,
+    model: z.string().optional(),
+    durationMs: z.number().nonnegative(),
+    provider: z.string().optional(),
+  }),
+  'pf.job.failed': z.object({
+    jobId: z.string().min(1),
+    code: z.string().min(1),
+    reason: z.string().min(1).max(2000),
+    retryable: z.boolean(),
+  }),
+  'pf.job.cancelled': z.object({ jobId: z.string().min(1), reason: z.string().max(2000).optional() }),
+  'pf.import.requested': z.object({
+    importId: z.string().min(1),
+    urls: z.array(z.url().max(2048)).min(1).max(10_000),
+    group: z.string().min(1).max(200),
+  }),
+  'pf.import.item_done': z.object({
+    importId: z.string().min(1),
+    url: z.string(),
+    imageId: z.string().optional(),
+    error: z.string().optional(),
+  }),
+  'pf.import.completed': z.object({
+    importId: z.string().min(1),
+    succeeded: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+  }),
+} as const;
+
+type DataSchemas = typeof dataSchemas;
+export type EventType = keyof DataSchemas;
+export const EVENT_TYPES = Object.keys(dataSchemas) as EventType[];
+
+function eventSchema<T extends EventType>(type: T) {
+  return z.object({ ...envelopeFields, type: z.literal(type), data: dataSchemas[type] as DataSchemas[T] });
+}
+
+/** Every event, discriminated by `type`. Parse untrusted input with `PixelforgeEvent.safeParse`. */
+export const PixelforgeEvent = z.discriminatedUnion(
+  'type',
+  EVENT_TYPES.map((type) => eventSchema(type)) as unknown as [
+    ReturnType<typeof eventSchema<'pf.group.created'>>,
+    ...ReturnType<typeof eventSchema<EventType>>[],
+  ],
+);
+
+/** The event of type `T`, fully parsed (defaults applied). */
+export type EventOf<T extends EventType> = Omit<z.output<ReturnType<typeof eventSchema<T>>>, 'data' | 'type'> & {
+  type: T;
+  data: z.output<DataSchemas[T]>;
+};
+export type AnyEvent = { [T in EventType]: EventOf<T> }[EventType];
+/** The data an event of type `T` carries, as a publisher writes it (defaults may be omitted). */
+export type EventData<T extends EventType> = z.input<DataSchemas[T]>;
+
+/** The data schema of one event type, e.g. for an OpenAPI document or an external publisher. */
+export function dataSchemaOf<T extends EventType>(type: T): DataSchemas[T] {
+  return dataSchemas[type];
+}
+
+/** The stream that stores events of this type. */
+export function streamOf(type: EventType): (typeof STREAMS)[keyof typeof STREAMS] {
+  if (type.startsWith('pf.image.') || type.startsWith('pf.group.')) return STREAMS.images;
+  if (type.startsWith('pf.import.')) return STREAMS.imports;
+  return STREAMS.jobs;
+}

@@ -1,0 +1,39 @@
+// Identifiers: ULIDs for everything Pixelforge creates, and name-derived ids for groups.
+import { createHash } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A new ULID: 26 Crockford base32 characters, sortable by creation time. */
+export function newId(): string {
+  return nextUlid();
+}
+
+/** True when `value` has the shape of a Pixelforge id (a ULID or a name-derived group id). */
+export function isId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
+/** Normalises a group name for identity: trimmed, inner whitespace collapsed, case-insensitive. */
+export function normaliseGroupName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * The id of the group with this name. Derived from the name so that concurrent uploads naming the same
+ * new group agree on its id without coordination; JetStream de-duplicates the creation events.
+ */
+export function groupIdForName(name: string): string {
+  const digest = createHash('sha256').update(normaliseGroupName(name)).digest();
+  let bits = 0n;
+  for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
+  let id = '';
+  for (let i = 0; i < 26; i++) {
+    id = CROCKFORD[Number(bits & 31n)] + id;
+    bits >>= 5n;
+  }
+  // The first character is kept in the ULID time range (0-7) so ids still parse as ULIDs.
+  return String(Number(bits & 7n)) + id.slice(1);
+}
