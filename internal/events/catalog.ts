@@ -89,10 +89,13 @@ export const PixelforgeEvent = z.discriminatedUnion(
     ReturnType<typeof eventSchema<'pf.group.created'>>,
     ...ReturnType<typeof eventSchema<EventType>>[],
   ],
-);
+) as unknown as z.ZodType<AnyEvent>;
 
 /** The event of type `T`, fully parsed (defaults applied). */
-export type EventOf<T extends EventType> = Omit<z.output<ReturnType<typeof eventSchema<T>>>, 'data' | 'type'> & {
+export type EventOf<T extends EventType> = Omit<
+  z.output<ReturnType<typeof eventSchema<T>>>,
+  'data' | 'type'
+> & {
   type: T;
   data: z.output<DataSchemas[T]>;
 };

@@ -1,7 +1,14 @@
 // What Pixelforge knows about a stored image and its variants, as carried by events.
 import { z } from 'zod';
 
-export const IMAGE_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
+export const IMAGE_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+  'image/tiff',
+] as const;
 export const ImageContentType = z.enum(IMAGE_CONTENT_TYPES);
 export type ImageContentType = z.infer<typeof ImageContentType>;
 

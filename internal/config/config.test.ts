@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('defaults apply when the environment is empty', () => {
+  const config = loadConfig({});
+  assert.equal(config.PORT, 8080);
+  assert.equal(config.PIXELFORGE_MAX_UPLOAD_BYTES, 25 * 1024 * 1024);
+  assert.equal(config.PIXELFORGE_MAX_PIXELS, 40_000_000);
+  assert.equal(config.PIXELFORGE_WEBP_DERIVATIVE, true);
+});
+
+test('every bad variable is named with its value', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', MONGO_URL: 'postgres://x', PIXELFORGE_MAX_PIXELS: '-1' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 3);
+      assert.match(err.message, /PORT: must be a number \(got "eighty"\)/);
+      assert.match(err.message, /MONGO_URL: must be a mongodb:\/\/ or mongodb\+srv:\/\/ URL/);
+      assert.match(err.message, /PIXELFORGE_MAX_PIXELS: must be at least 1/);
+      return true;
+    },
+  );
+});

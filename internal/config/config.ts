@@ -1,0 +1,66 @@
+// Process configuration from the environment, validated with zod once at start-up.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+/** Every variable Pixelforge reads, with its default. Unknown variables are ignored. */
+export const ConfigSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')
+    .default('mongodb://127.0.0.1:27017/pixelforge'),
+  /** Database name when MONGO_URL names none. */
+  MONGO_DB: z.string().min(1).default('pixelforge'),
+  PIXELFORGE_DATA_DIR: z.string().min(1).default('.data'),
+  PIXELFORGE_MAX_UPLOAD_BYTES: int(1, 2 ** 40).default(25 * MiB),
+  PIXELFORGE_MAX_PIXELS: int(1, 2 ** 32).default(40_000_000),
+  /** Comma-separated `name:sha256hex` pairs: the hashes of the API keys allowed to write. */
+  PIXELFORGE_API_KEYS: z.string().default(''),
+  /** How long a read with `?after=<seq>` waits for the projector, in ms. */
+  PIXELFORGE_READ_WAIT_MS: int(0, 60_000).default(5000),
+  /** Make the WebP derivative of every upload. */
+  PIXELFORGE_WEBP_DERIVATIVE: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Remove blobs whose upload event never arrived, once they are this old (ms). */
+  PIXELFORGE_ORPHAN_BLOB_AGE_MS: int(1000, 7 * 24 * 3600_000).default(15 * 60_000),
+  /** Trace exporter: none (default), console, or otlp (honours the OTEL_EXPORTER_OTLP_* variables). */
+  PIXELFORGE_TRACES: z.enum(['none', 'console', 'otlp']).default('none'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+/** Raised when the environment is invalid; the message has one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `env` into a Config or throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '?');
+        const value = env[name];
+        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      }),
+    );
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.PIXELFORGE_DATA_DIR) };
+}

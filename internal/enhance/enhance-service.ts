@@ -1,0 +1,180 @@
+// The Enhancer service: resolves the model, decodes, upscales in tiles, resizes to the outscale and encodes.
+import type { Readable } from 'node:stream';
+import { TooManyPixelsError } from '../errors/errors.ts';
+import type {
+  AlphaMode,
+  ConvertInfo,
+  EncodedImage,
+  EnhanceCallOptions,
+  EnhanceInfo,
+  EnhanceRequest,
+  Enhancer,
+} from '../ports/enhancer.ts';
+import type { ImageCodec, ModelRuntime } from './engine-ports.ts';
+import { resolveVariant, summarise } from './model-catalogue.ts';
+import type { ResolvedVariant } from './model-catalogue.ts';
+import { measureReceptiveField } from './receptive-field.ts';
+import type { ReceptiveField, RunModel } from './receptive-field.ts';
+import { createSerialQueue, throwIfCancelled } from './run-tiles.ts';
+import { DEFAULT_MEMORY_BUDGET_BYTES, chooseTileSize, estimateBytesPerInputPixel } from './tile-size.ts';
+import { upscaleImage } from './upscale-image.ts';
+
+/** libvips' own default pixel limit: larger outputs could not be encoded without lifting it. */
+export const DEFAULT_MAX_OUTPUT_PIXELS = 0x3fff * 0x3fff;
+export const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
+
+export interface EnhanceServiceOptions {
+  runtime: ModelRuntime;
+  codec: ImageCodec;
+  /** Working-set budget of one tile's inference, which picks the tile size; default 512 MiB. */
+  memoryBudgetBytes?: number;
+  /** Inputs with more pixels are refused before decoding; default 40 M. */
+  maxInputPixels?: number;
+  /** Results (at native scale or outscale) with more pixels are refused before inference; default 0x3fff². */
+  maxOutputPixels?: number;
+  /** Alpha handling when a request names none; default `lanczos`. */
+  alpha?: AlphaMode;
+}
+
+/** Creates the engine on top of a model runtime and an image codec. */
+export function createEnhanceService({
+  runtime,
+  codec,
+  memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES,
+  maxInputPixels = DEFAULT_MAX_INPUT_PIXELS,
+  maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
+  alpha: defaultAlpha = 'lanczos',
+}: EnhanceServiceOptions): Enhancer {
+  const inference = createSerialQueue();
+  const fields = new Map<string, Promise<ReceptiveField>>();
+
+  /** Measured once per variant and process: it depends only on the graph. */
+  function receptiveField(resolved: ResolvedVariant, run: RunModel): Promise<ReceptiveField> {
+    const key = `${resolved.manifest.name}@${resolved.variant.scale}`;
+    let field = fields.get(key);
+    if (!field) {
+      const { manifest, variant } = resolved;
+      field = measureReceptiveField({
+        run,
+        scale: variant.scale,
+        input: { layout: manifest.layout, range: manifest.inputRange },
+        output: { layout: manifest.layout, range: manifest.outputRange },
+      });
+      field.catch(() => fields.delete(key));
+      fields.set(key, field);
+    }
+    return field;
+  }
+
+  return {
+    async enhance(
+      input: Buffer | Readable,
+      request: EnhanceRequest,
+      { signal, onProgress }: EnhanceCallOptions = {},
+    ): Promise<EncodedImage<EnhanceInfo>> {
+      const started = performance.now();
+      const resolved = resolveVariant(await runtime.manifests(), request.model, request.scale);
+      const { manifest, variant } = resolved;
+      const scale = variant.scale;
+      const image = await codec.decode(await readAll(input, signal), { maxPixels: maxInputPixels });
+      const native = { width: image.width * scale, height: image.height * scale };
+      const final =
+        request.outscale === undefined
+          ? native
+          : {
+              width: Math.max(1, Math.round(image.width * request.outscale)),
+              height: Math.max(1, Math.round(image.height * request.outscale)),
+            };
+      for (const size of [native, final]) {
+        if (size.width * size.height > maxOutputPixels) {
+          throw new TooManyPixelsError(size.width, size.height, maxOutputPixels);
+        }
+      }
+      const alpha = request.alpha ?? defaultAlpha;
+
+      const upscaled = await inference.run(async () => {
+        const run = await runtime.load(resolved);
+        const field = await receptiveField(resolved, run);
+        const pad = Math.max(request.tile?.pad ?? 0, field.radius);
+        const tileSize =
+          request.tile?.size ??
+          chooseTileSize({
+            width: image.width,
+            height: image.height,
+            pad,
+            budgetBytes: memoryBudgetBytes,
+            bytesPerInputPixel: estimateBytesPerInputPixel(scale),
+          });
+        return upscaleImage({
+          image,
+          run,
+          scale,
+          input: { layout: manifest.layout, range: manifest.inputRange },
+          output: { layout: manifest.layout, range: manifest.outputRange },
+          tileSize,
+          pad,
+          alpha,
+          resize: (plane, width, height) => codec.resize(plane, width, height),
+          signal,
+          onProgress,
+        });
+      }, signal);
+
+      throwIfCancelled(signal);
+      const format = request.output?.format ?? 'webp';
+      const resized = final.width !== native.width || final.height !== native.height;
+      const encoded = await codec.encode(upscaled.image, {
+        format,
+        quality: request.output?.quality ?? 90,
+        ...(resized ? { width: final.width, height: final.height, fit: 'fill' as const } : {}),
+      });
+      return {
+        data: encoded.data,
+        info: {
+          width: encoded.info.width,
+          height: encoded.info.height,
+          size: encoded.info.size,
+          format,
+          model: manifest.name,
+          scale,
+          ...(request.outscale === undefined ? {} : { outscale: request.outscale }),
+          durationMs: performance.now() - started,
+          provider: runtime.provider,
+          tiles: upscaled.plan.tiles.length,
+          tileSize: upscaled.plan.tileSize,
+          pad: upscaled.plan.pad,
+          alpha: image.channels === 4 ? alpha : null,
+        },
+      };
+    },
+
+    async convert(input, request, { signal } = {}): Promise<EncodedImage<ConvertInfo>> {
+      const started = performance.now();
+      const bytes = await readAll(input, signal);
+      const { data, info } = await codec.convert(bytes, {
+        ...request,
+        quality: request.quality ?? 90,
+        maxPixels: maxInputPixels,
+      });
+      return { data, info: { ...info, durationMs: performance.now() - started } };
+    },
+
+    async models() {
+      return summarise(await runtime.manifests());
+    },
+
+    close: () => runtime.close(),
+  };
+}
+
+/** The whole input; images are decoded from memory because the header is read before the pixels. */
+async function readAll(input: Buffer | Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+  throwIfCancelled(signal);
+  if (Buffer.isBuffer(input)) return input;
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) {
+    throwIfCancelled(signal);
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  return Buffer.concat(chunks);
+}

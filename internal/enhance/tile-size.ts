@@ -1,0 +1,45 @@
+// Chooses a tile size from a memory budget, so that one tile's working set — not the image — bounds memory.
+
+/** Default working-set budget for one tile's inference. */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 512 * 1024 * 1024;
+
+/** Cores larger than this gain little speed but make progress coarse and cancellation slow. */
+export const MAX_AUTO_TILE = 512;
+/** Below this the padding dominates the work. */
+export const MIN_AUTO_TILE = 32;
+
+/**
+ * Bytes of working memory one padded input pixel costs during inference: the float input (3 channels), the
+ * float output (3·scale² channels) and the model's intermediate activations. The activation term is measured,
+ * not derived: ESRGAN-slim ×4 on CPU peaks at about 3.4 KiB per input pixel above the idle process
+ * (FACTS.md: 345 MB RSS for a 256×256 input), so 64 float channels × 16 live tensors (4 KiB) leaves margin.
+ */
+export function estimateBytesPerInputPixel(scale: number, activationBytesPerInputPixel = 4096): number {
+  return 4 * 3 + 4 * 3 * scale * scale + activationBytesPerInputPixel;
+}
+
+export interface TileSizeOptions {
+  width: number;
+  height: number;
+  /** Context added on each side of a core, in input pixels. */
+  pad: number;
+  budgetBytes: number;
+  bytesPerInputPixel: number;
+}
+
+/**
+ * The largest core edge whose padded tile fits the budget, between MIN_AUTO_TILE and MAX_AUTO_TILE, and
+ * never larger than the image (one tile then covers it). A budget too small even for MIN_AUTO_TILE still
+ * gets MIN_AUTO_TILE: the budget steers the choice, it cannot make inference free.
+ */
+export function chooseTileSize({
+  width,
+  height,
+  pad,
+  budgetBytes,
+  bytesPerInputPixel,
+}: TileSizeOptions): number {
+  const paddedEdge = Math.floor(Math.sqrt(budgetBytes / bytesPerInputPixel));
+  const core = Math.min(MAX_AUTO_TILE, Math.max(MIN_AUTO_TILE, paddedEdge - 2 * pad));
+  return Math.max(1, Math.min(core, Math.max(width, height)));
+}

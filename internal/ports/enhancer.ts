@@ -1,0 +1,110 @@
+// The Enhancer port: super-resolution with installed models and plain format conversion, as the worker and ingress use them.
+import type { Readable } from 'node:stream';
+import type { OutputFormat } from '../jobs/spec.ts';
+
+/** How the alpha channel of a transparent image is upscaled: through the model as grey RGB, or with lanczos3. */
+export type AlphaMode = 'model' | 'lanczos';
+
+/** Where inference runs. */
+export type ExecutionProvider = 'cpu' | 'cuda';
+
+/** What to enhance with; an `EnhancementSpec` (internal/jobs/spec.ts) is one. */
+export interface EnhanceRequest {
+  model: string;
+  /** The model's native scale; the model's default variant when absent. */
+  scale?: number;
+  /** Final scale relative to the input: the native result is resized with lanczos3 to round(input × outscale). */
+  outscale?: number;
+  /** Core edge and overlap in input pixels; chosen from the memory budget when absent. The overlap is raised to the model's receptive-field radius when smaller, so tiles never show seams. */
+  tile?: { size: number; pad?: number };
+  /** Defaults: webp, quality 90. */
+  output?: { format?: OutputFormat; quality?: number };
+  /** Default `lanczos` (cheap, and crisp mask edges do not need a model). */
+  alpha?: AlphaMode;
+}
+
+export interface EnhanceCallOptions {
+  /** Aborting stops the run within one tile with CancelledError. */
+  signal?: AbortSignal;
+  /** Called after every tile; `total` includes the alpha pass when the alpha runs through the model. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EnhanceInfo {
+  width: number;
+  height: number;
+  /** Encoded size in bytes. */
+  size: number;
+  format: OutputFormat;
+  model: string;
+  /** The native scale that ran. */
+  scale: number;
+  outscale?: number;
+  durationMs: number;
+  provider: ExecutionProvider;
+  /** Tiles per pass. */
+  tiles: number;
+  tileSize: number;
+  /** The overlap actually used, after raising it to the receptive-field radius. */
+  pad: number;
+  /** How the alpha channel was upscaled, or null for an opaque image. */
+  alpha: AlphaMode | null;
+}
+
+/** Format conversion and resizing without a model, e.g. the WebP derivative of an upload. */
+export interface ConvertRequest {
+  format: OutputFormat;
+  /** 1–100, default 90; ignored by png, which is lossless. */
+  quality?: number;
+  /** Bounding box; with one of them the other follows the aspect ratio. */
+  width?: number;
+  height?: number;
+  /** `inside` (default) keeps the aspect ratio within the box; `cover` crops to fill it; `fill` stretches. */
+  fit?: 'inside' | 'cover' | 'fill';
+  /** Do not upscale images smaller than the box (default false). */
+  withoutEnlargement?: boolean;
+}
+
+export interface ConvertInfo {
+  width: number;
+  height: number;
+  size: number;
+  format: OutputFormat;
+  durationMs: number;
+}
+
+export interface EncodedImage<Info> {
+  data: Buffer;
+  info: Info;
+}
+
+/** An installed model as `models()` lists it. */
+export interface ModelSummary {
+  name: string;
+  description: string;
+  /** Native scales, in manifest order. */
+  scales: number[];
+  /** The scale a request without `scale` runs. */
+  defaultScale: number;
+  licence: string;
+  source: { package: string; version: string; path?: string };
+}
+
+export interface Enhancer {
+  /** Upscales `input` with a model; throws UnknownModelError, UnknownScaleError, TooManyPixelsError, CorruptImageError, CancelledError. */
+  enhance(
+    input: Buffer | Readable,
+    request: EnhanceRequest,
+    options?: EnhanceCallOptions,
+  ): Promise<EncodedImage<EnhanceInfo>>;
+  /** Re-encodes (and optionally resizes) `input` without a model. */
+  convert(
+    input: Buffer | Readable,
+    request: ConvertRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<EncodedImage<ConvertInfo>>;
+  /** The installed models, sorted by name. */
+  models(): Promise<ModelSummary[]>;
+  /** Releases the inference sessions. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,17 @@
+// Finds a free TCP port on the loopback interface.
+import { createServer } from 'node:net';
+
+/** A port that was free a moment ago (the OS may hand it out again; callers retry on EADDRINUSE). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
