@@ -17,7 +17,7 @@ export const Tag = z
   .trim()
   .min(1)
   .max(64)
-  .regex(/^[^,\u0000-\u001f]+$/, 'tags may not contain commas or control characters');
+  .regex(/^[^,\p{Cc}]+$/u, 'tags may not contain commas or control characters');
 export const Tags = z.array(Tag).max(50);
 
 export const Uploader = z.string().trim().min(1).max(200);
