@@ -48,7 +48,13 @@ public final class Launcher {
         AbstractMongoBackend backend = dataFile == null ? new MemoryBackend() : new H2Backend(dataFile);
         backend.version(MONGO_7_0);
         MongoServer server = new MongoServer(backend);
-        server.bind(host, port);
+        try {
+            server.bind(host, port);
+        } catch (Exception e) {
+            // Netty rethrows BindException unchecked past MongoServer's cleanup; its live threads would keep the JVM up.
+            e.printStackTrace();
+            System.exit(1);
+        }
         // shutdownNow closes client connections first, then the backend: the H2 store commits and closes its file.
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "mongo-wire-shutdown"));
 
