@@ -1,0 +1,200 @@
+// The read side: every query is one aggregation pipeline over the read models (filtering, joining,
+// computed fields happen in the database), written to run the same on MongoDB 7 and the local server.
+import { IMAGE_STATUSES, zeroCounts, type ImageStatus } from '../../images/status.ts';
+import type { Variant } from '../../images/image.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { dayOf, type ReadModels } from './read-models.ts';
+
+/** An image as the API shows it. */
+export interface ImageView {
+  id: string;
+  group: string;
+  groupName: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  width: number;
+  height: number;
+  sha256: string;
+  uploader: string | null;
+  tags: string[];
+  status: ImageStatus;
+  url: string;
+  variants: (Variant & { url: string })[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface GroupView {
+  id: string;
+  name: string;
+  count: number;
+  latestChangeAt: Date;
+  images: ImageView[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Projects an image document into its API shape, URLs computed by the database. */
+const imageViewStage = {
+  $project: {
+    _id: 0,
+    id: '$_id',
+    group: '$groupId',
+    groupName: 1,
+    filename: 1,
+    contentType: 1,
+    size: 1,
+    width: 1,
+    height: 1,
+    sha256: 1,
+    uploader: 1,
+    tags: 1,
+    status: 1,
+    url: { $concat: ['/v1/images/', '$_id', '/content'] },
+    variants: {
+      $map: {
+        input: '$variants',
+        as: 'v',
+        in: {
+          $mergeObjects: [
+            '$$v',
+            { url: { $concat: ['/v1/images/', '$_id', '/variants/', '$$v.name', '/content'] } },
+          ],
+        },
+      },
+    },
+    createdAt: 1,
+    updatedAt: 1,
+  },
+};
+
+/** Read-model queries used by the ingress. */
+export function createQueries(models: ReadModels) {
+  return {
+    async image(id: string): Promise<ImageView | null> {
+      const [view] = await models.images
+        .aggregate<ImageView>([{ $match: { _id: id } }, imageViewStage])
+        .toArray();
+      return view ?? null;
+    },
+
+    /** The blob keys of an image (original and variants), for deletion. */
+    async blobKeys(id: string): Promise<{ blobKey: string; variants: string[] } | null> {
+      const doc = await models.images.findOne({ _id: id }, { projection: { blobKey: 1, variants: 1 } });
+      return doc ? { blobKey: doc.blobKey, variants: doc.variants.map((v) => v.blobKey) } : null;
+    },
+
+    async group(id: string): Promise<{ id: string; name: string; createdAt: Date } | null> {
+      const doc = await models.groups.findOne({ _id: id }, { projection: { name: 1, createdAt: 1 } });
+      return doc ? { id: doc._id, name: doc.name, createdAt: doc.createdAt } : null;
+    },
+
+    /** Images, newest upload first (ids are ULIDs, so `_id` order is upload order). */
+    async images(filter: {
+      group?: string;
+      status?: ImageStatus;
+      limit: number;
+      cursor?: string;
+    }): Promise<Page<ImageView>> {
+      const after = filter.cursor ? decodeCursor(filter.cursor, ['string']) : undefined;
+      const items = await models.images
+        .aggregate<ImageView>([
+          {
+            $match: {
+              ...(filter.group ? { groupId: filter.group } : {}),
+              ...(filter.status ? { status: filter.status } : {}),
+              ...(after ? { _id: { $lt: after[0] } } : {}),
+            },
+          },
+          { $sort: { _id: -1 } },
+          { $limit: filter.limit + 1 },
+          imageViewStage,
+        ])
+        .toArray();
+      return page(items, filter.limit, (last) => [last.id]);
+    },
+
+    /**
+     * Groups by their latest image change, newest first, each with its images (filtered by status, newest
+     * change first) and `count`. Counts come from the group's counters; images from one indexed $lookup.
+     */
+    async groups(filter: { status?: ImageStatus; limit: number; cursor?: string }): Promise<Page<GroupView>> {
+      const after = filter.cursor ? decodeCursor(filter.cursor, ['date', 'string']) : undefined;
+      const items = await models.groups
+        .aggregate<GroupView>([
+          {
+            $match: {
+              ...(filter.status ? { [`statusCounts.${filter.status}`]: { $gt: 0 } } : {}),
+              ...(after
+                ? {
+                    $or: [
+                      { latestChangeAt: { $lt: after[0] } },
+                      { latestChangeAt: after[0], _id: { $lt: after[1] } },
+                    ],
+                  }
+                : {}),
+            },
+          },
+          { $sort: { latestChangeAt: -1, _id: -1 } },
+          { $limit: filter.limit + 1 },
+          {
+            $lookup: {
+              from: 'images',
+              let: { gid: '$_id' },
+              pipeline: [
+                {
+                  $match: {
+                    $expr: { $eq: ['$groupId', '$$gid'] },
+                    ...(filter.status ? { status: filter.status } : {}),
+                  },
+                },
+                { $sort: { updatedAt: -1, _id: -1 } },
+                imageViewStage,
+              ],
+              as: 'images',
+            },
+          },
+          {
+            $project: {
+              _id: 0,
+              id: '$_id',
+              name: 1,
+              latestChangeAt: 1,
+              count: { $ifNull: [filter.status ? `$statusCounts.${filter.status}` : '$count', 0] },
+              images: 1,
+            },
+          },
+        ])
+        .toArray();
+      return page(items, filter.limit, (last) => [last.latestChangeAt, last.id]);
+    },
+
+    /** Images created in the last `days` UTC days (today included), by current status; zeros included. */
+    async statistics(days: number, now = new Date()): Promise<Record<ImageStatus, number>> {
+      const first = dayOf(new Date(now.getTime() - (days - 1) * 86_400_000));
+      const sums = Object.fromEntries(
+        IMAGE_STATUSES.map((s) => [s, { $sum: { $ifNull: [`$counts.${s}`, 0] } }]),
+      );
+      const [row] = await models.days
+        .aggregate<Record<ImageStatus, number>>([
+          { $match: { _id: { $gte: first, $lte: dayOf(now) } } },
+          { $group: { _id: null, ...sums } },
+          { $project: { _id: 0 } },
+        ])
+        .toArray();
+      return { ...zeroCounts(), ...row };
+    },
+  };
+}
+
+export type Queries = ReturnType<typeof createQueries>;
+
+function page<T>(items: T[], limit: number, key: (last: T) => (string | Date)[]): Page<T> {
+  if (items.length <= limit) return { items, nextCursor: null };
+  const kept = items.slice(0, limit);
+  return { items: kept, nextCursor: encodeCursor(key(kept[kept.length - 1]!)) };
+}
