@@ -6,7 +6,7 @@ import type { ImageContentType } from './image.ts';
 
 const make = (format: 'jpeg' | 'png' | 'gif' | 'webp' | 'avif') =>
   sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a6' } })
-    [format]()
+    .toFormat(format)
     .toBuffer();
 
 const verdictOf = (type: ImageContentType, bytes: Buffer, chunk = 7) => {
