@@ -10,6 +10,8 @@ export const ModelVariant = z.object({
   /** Multiply-adds per output pixel, for benchmarks against the arithmetic limit. */
   macsPerOutputPixel: z.number().positive().optional(),
   parameters: z.number().int().positive().optional(),
+  /** Path of this variant's original weights inside `source.package`, when it was converted from one. */
+  sourcePath: z.string().optional(),
 });
 export type ModelVariant = z.infer<typeof ModelVariant>;
 

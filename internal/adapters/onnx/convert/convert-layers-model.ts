@@ -38,7 +38,10 @@ export async function convertLayersModel(
   const graph = options.rewrite === false ? faithful : rewriteUpsampleConv(faithful);
   const scale = outputScale(graph);
   if (!Number.isInteger(scale) || scale < 1) {
-    throw new UnsupportedLayerError({ className: 'Model', name: options.name }, `the output scale ${scale} is not an integer`);
+    throw new UnsupportedLayerError(
+      { className: 'Model', name: options.name },
+      `the output scale ${scale} is not an integer`,
+    );
   }
   const onnx = serialiseOnnx(graph, {
     outputDims: [`height*${scale}`, `width*${scale}`],

@@ -1,0 +1,80 @@
+// Converts the catalogued model packages into models/<name>/x<scale>.onnx plus a manifest.json each.
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelManifest } from '../../../enhance/model-manifest.ts';
+import { ModelFormatError, UnknownModelSourceError } from './convert-errors.ts';
+import { convertLayersModel } from './convert-layers-model.ts';
+import { findInstalledPackage, MODEL_SOURCES } from './model-sources.ts';
+import type { ModelSource } from './model-sources.ts';
+
+/** Writes through a temporary name, so a crash never leaves a half-written model next to a valid manifest. */
+async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
+  const temporary = `${file}.partial`;
+  await writeFile(temporary, data);
+  await rename(temporary, file);
+}
+
+/** Converts every scale of one source into `<outDir>/<name>/` and returns its validated manifest. */
+export async function convertPackage(source: ModelSource, outDir: string): Promise<ModelManifest> {
+  const installed = await findInstalledPackage(source.package);
+  const dir = path.join(outDir, source.name);
+  await mkdir(dir, { recursive: true });
+  const variants: ModelManifest['variants'] = [];
+  for (const variant of source.variants) {
+    const converted = await convertLayersModel(path.join(installed.dir, variant.path), {
+      name: `${source.name}-x${variant.scale}`,
+      docString: `${source.description} Converted from ${installed.name}@${installed.version} ${variant.path}.`,
+      metadata: {
+        source: `${installed.name}@${installed.version}/${variant.path}`,
+        license: installed.license,
+      },
+    });
+    if (converted.scale !== variant.scale) {
+      throw new ModelFormatError(
+        variant.path,
+        `the graph scales ×${converted.scale}, the catalogue says ×${variant.scale}`,
+      );
+    }
+    const file = `x${variant.scale}.onnx`;
+    await writeAtomically(path.join(dir, file), converted.onnx);
+    variants.push({
+      scale: variant.scale,
+      file,
+      sha256: createHash('sha256').update(converted.onnx).digest('hex'),
+      macsPerOutputPixel: converted.macsPerOutputPixel,
+      parameters: converted.parameters,
+      sourcePath: variant.path,
+    });
+  }
+  const manifest = ModelManifest.parse({
+    name: source.name,
+    description: source.description,
+    variants,
+    inputRange: [...source.range],
+    outputRange: [...source.range],
+    layout: 'NCHW',
+    channels: 3,
+    inputName: 'input',
+    outputName: 'output',
+    source: { package: installed.name, version: installed.version, path: 'models/' },
+    licence: installed.license,
+  } satisfies ModelManifest);
+  await writeAtomically(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/**
+ * Converts the model packages named in `only` (default: all of MODEL_SOURCES) into `outDir`;
+ * the same installed packages always give the same bytes.
+ */
+export async function convertModels(options: { outDir: string; only?: string[] }): Promise<ModelManifest[]> {
+  const known = MODEL_SOURCES.map((source) => source.name);
+  for (const name of options.only ?? []) {
+    if (!known.includes(name)) throw new UnknownModelSourceError(name, known);
+  }
+  const selected = MODEL_SOURCES.filter((source) => !options.only || options.only.includes(source.name));
+  const manifests: ModelManifest[] = [];
+  for (const source of selected) manifests.push(await convertPackage(source, options.outDir));
+  return manifests;
+}
