@@ -81,8 +81,9 @@ export function createSharpCodec({
     },
 
     async resize(image, width, height): Promise<PixelBuffer> {
-      const { data, info } = await raw(image)
-        .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      const resized = raw(image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
+      // sharp outputs grey as sRGB unless told otherwise; a mask must stay one channel.
+      const { data, info } = await (image.channels <= 2 ? resized.toColourspace('b-w') : resized)
         .raw()
         .toBuffer({ resolveWithObject: true });
       return { data, width: info.width, height: info.height, channels: info.channels };
