@@ -69,8 +69,10 @@ async function loadTfjsModel(packageName: string, scale: number, modelPath: stri
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
 }
 
+// Only converted models have a TF.js original; a hand-added ONNX model (see models/README.md) is skipped here.
+const converted = new Set(MODEL_SOURCES.map((source) => source.name));
 const manifests = readdirSync(MODELS_DIR, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && converted.has(entry.name))
   .map((entry) =>
     ModelManifest.parse(JSON.parse(readFileSync(path.join(MODELS_DIR, entry.name, 'manifest.json'), 'utf8'))),
   );
@@ -80,7 +82,7 @@ before(async () => {
 });
 
 test('models/ holds a manifest for every catalogued source', () => {
-  assert.deepEqual(manifests.map((m) => m.name).sort(), MODEL_SOURCES.map((s) => s.name).sort());
+  assert.deepEqual(manifests.map((m) => m.name).sort(), [...converted].sort());
 });
 
 for (const manifest of manifests) {
