@@ -1,42 +1,9 @@
 // The read side: every query is one aggregation pipeline over the read models (filtering, joining,
 // computed fields happen in the database), written to run the same on MongoDB 7 and the local server.
 import { IMAGE_STATUSES, zeroCounts, type ImageStatus } from '../../images/status.ts';
-import type { Variant } from '../../images/image.ts';
+import type { GroupView, ImageContent, ImageView, Page } from '../../images/views.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { dayOf, type ReadModels } from './read-models.ts';
-
-/** An image as the API shows it. */
-export interface ImageView {
-  id: string;
-  group: string;
-  groupName: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  width: number;
-  height: number;
-  sha256: string;
-  uploader: string | null;
-  tags: string[];
-  status: ImageStatus;
-  url: string;
-  variants: (Variant & { url: string })[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface GroupView {
-  id: string;
-  name: string;
-  count: number;
-  latestChangeAt: Date;
-  images: ImageView[];
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 /** Projects an image document into its API shape, URLs computed by the database. */
 const imageViewStage = {
@@ -82,10 +49,15 @@ export function createQueries(models: ReadModels) {
       return view ?? null;
     },
 
-    /** The blob keys of an image (original and variants), for deletion. */
-    async blobKeys(id: string): Promise<{ blobKey: string; variants: string[] } | null> {
-      const doc = await models.images.findOne({ _id: id }, { projection: { blobKey: 1, variants: 1 } });
-      return doc ? { blobKey: doc.blobKey, variants: doc.variants.map((v) => v.blobKey) } : null;
+    /** Where the bytes of an image and its variants are. */
+    async content(id: string): Promise<ImageContent | null> {
+      const [doc] = await models.images
+        .aggregate<ImageContent>([
+          { $match: { _id: id } },
+          { $project: { _id: 0, blobKey: 1, contentType: 1, size: 1, sha256: 1, filename: 1, variants: 1 } },
+        ])
+        .toArray();
+      return doc ?? null;
     },
 
     async group(id: string): Promise<{ id: string; name: string; createdAt: Date } | null> {

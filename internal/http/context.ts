@@ -1,0 +1,21 @@
+// What every route can reach: the services, the read side and the limits, injected once by createApp.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ImageService } from '../images/image-service.ts';
+import type { ProjectionProgress } from '../images/views.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { Queries } from '../adapters/mongo/queries.ts';
+
+export type AppEnv = { Variables: { actor: string } };
+export type App = OpenAPIHono<AppEnv>;
+
+export interface AppDeps {
+  images: ImageService;
+  queries: Pick<Queries, 'images' | 'groups' | 'statistics'>;
+  blobs: BlobStore;
+  progress: ProjectionProgress;
+  /** Readiness probes of the dependencies; each throws when its server is unreachable. */
+  ready: Record<string, () => Promise<void>>;
+  apiKeys: Map<string, string>;
+  maxUploadBytes: number;
+  readWaitMs: number;
+}

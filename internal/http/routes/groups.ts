@@ -1,0 +1,67 @@
+// /v1/groups and /v1/statistics: group creation, groups with their images, per-status statistics.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { App, AppDeps } from '../context.ts';
+import {
+  GroupBody,
+  GroupCreated,
+  GroupPage,
+  GroupsQuery,
+  Statistics,
+  StatisticsQuery,
+  problemResponses,
+} from '../schemas.ts';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export function registerGroupRoutes(app: App, { images, queries }: AppDeps): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/groups',
+      summary: 'Create a group (names are unique, case-insensitively)',
+      security: [{ apiKey: [] }],
+      request: { body: { content: { 'application/json': { schema: GroupBody } } } },
+      responses: { 201: json(GroupCreated, 'Created'), ...problemResponses(400, 401, 409, 503) },
+    }),
+    async (c) => {
+      const group = await images.createGroup(c.req.valid('json').name, c.get('actor'));
+      c.header('Location', `/v1/groups/${group.id}`);
+      return c.json({ ...group, createdAt: group.createdAt.toISOString() }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/groups',
+      summary: 'Groups, most recently changed first, each with its images',
+      description:
+        'With `status`, only groups holding images in that status, with only those images; `count` is their number.',
+      request: { query: GroupsQuery },
+      responses: { 200: json(GroupPage, 'A page of groups'), ...problemResponses(400) },
+    }),
+    async (c) => {
+      const { status, limit, cursor } = c.req.valid('query');
+      const page = await queries.groups({
+        limit,
+        ...(status ? { status } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      return c.json(page as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/statistics',
+      summary: 'Images created in the last `days` days (UTC, today included) by current status',
+      request: { query: StatisticsQuery },
+      responses: { 200: json(Statistics, 'Counts per status, zeros included'), ...problemResponses(400) },
+    }),
+    async (c) => c.json(await queries.statistics(c.req.valid('query').days), 200),
+  );
+}

@@ -1,0 +1,208 @@
+// /v1/images: streamed uploads, metadata, review status, deletion, listings and the bytes themselves.
+import { createRoute, z } from '@hono/zod-openapi';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors/errors.ts';
+import { IMAGE_STATUSES } from '../../images/status.ts';
+import { Tags, Uploader } from '../../images/image.ts';
+import { parseUpload } from '../multipart.ts';
+import { serveBlob } from '../serve-blob.ts';
+import type { App, AppDeps } from '../context.ts';
+import {
+  AfterQuery,
+  Image,
+  ImageIdParam,
+  ImagePage,
+  ImagesQuery,
+  MetadataBody,
+  Uploaded,
+  Written,
+  problemResponses,
+} from '../schemas.ts';
+
+const UploadFields = z.object({
+  group: z.string().trim().min(1, 'group is required (an id, or a name to create)').max(200),
+  uploader: Uploader.optional(),
+  tags: z
+    .string()
+    .max(4000)
+    .optional()
+    .transform((t) =>
+      t
+        ? [
+            ...new Set(
+              t
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            ),
+          ]
+        : [],
+    )
+    .pipe(Tags),
+});
+
+const StatusChange = z.object({
+  status: z.enum(IMAGE_STATUSES, { error: `status must be one of ${IMAGE_STATUSES.join(', ')}` }),
+});
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export function registerImageRoutes(app: App, deps: AppDeps): void {
+  const { images, queries, blobs, maxUploadBytes } = deps;
+
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/images',
+    summary: 'Upload an image (multipart: file, group, uploader?, tags?)',
+    description: `The type is taken from the bytes. Limits: ${maxUploadBytes} bytes (413), the pixel limit (422).`,
+    security: [{ apiKey: [] }],
+    request: {
+      body: {
+        content: {
+          'multipart/form-data': {
+            schema: z.object({
+              file: z.string().openapi({ format: 'binary' }),
+              group: z.string().openapi({ description: 'A group id, or a name (created when new).' }),
+              uploader: z.string().optional(),
+              tags: z.string().optional().openapi({ description: 'Comma-separated.' }),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      201: json(Uploaded, 'Stored; the image appears in reads once projected'),
+      ...problemResponses(400, 401, 404, 413, 415, 422, 503),
+    },
+  });
+  app.post('/v1/images', async (c) => {
+    const declared = Number(c.req.header('content-length'));
+    // Refuse what is certainly too big before reading it; multipart framing needs a little slack.
+    if (declared > maxUploadBytes + 64 * 1024) {
+      c.header('Connection', 'close');
+      throw new PayloadTooLargeError(maxUploadBytes);
+    }
+    const parts = await parseUpload(c.req.raw.headers, c.req.raw.body, { maxFileBytes: maxUploadBytes });
+    const fields = parts.fields.then((raw) => {
+      const parsed = UploadFields.safeParse(raw);
+      if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
+      return parsed.data;
+    });
+    try {
+      const uploaded = await images.upload(parts.file, parts.filename, fields, c.get('actor'));
+      c.header('Location', `/v1/images/${uploaded.imageId}`);
+      const { imageId, groupId, blobKey: _blobKey, ...rest } = uploaded;
+      return c.json(
+        {
+          id: imageId,
+          group: groupId,
+          ...rest,
+          uploader: rest.uploader ?? null,
+          url: `/v1/images/${imageId}/content`,
+        },
+        201,
+      );
+    } catch (err) {
+      // Read what is left of the body so the client sees our answer rather than a reset connection.
+      parts.file.resume();
+      await parts.fields.catch(() => {});
+      throw err;
+    }
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/images/{id}',
+      summary: 'An image: metadata, status, variants and the URL of its bytes',
+      request: { params: ImageIdParam, query: AfterQuery },
+      responses: { 200: json(Image, 'The image'), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json((await images.get(c.req.valid('param').id)) as never, 200),
+  );
+
+  app.get('/v1/images/:id/content', async (c) => {
+    return serveBlob(c, blobs, await images.content(c.req.param('id')));
+  });
+
+  app.get('/v1/images/:id/variants/:name/content', async (c) => {
+    const image = await images.content(c.req.param('id'));
+    const variant = image.variants.find((v) => v.name === c.req.param('name'));
+    if (!variant) throw new NotFoundError('variant', c.req.param('name'));
+    return serveBlob(c, blobs, variant);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/images/{id}',
+      summary: 'Change the uploader or tags of an image',
+      security: [{ apiKey: [] }],
+      request: { params: ImageIdParam, body: { content: { 'application/json': { schema: MetadataBody } } } },
+      responses: { 200: json(Written, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const written = await images.updateMetadata(id, c.req.valid('json'), c.get('actor'));
+      return c.json({ id, ...written }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/images/{id}/status',
+      summary: `Move an image through the review workflow (${IMAGE_STATUSES.join(', ')})`,
+      security: [{ apiKey: [] }],
+      request: { params: ImageIdParam, body: { content: { 'application/json': { schema: StatusChange } } } },
+      responses: {
+        200: json(Written.extend({ status: z.enum(IMAGE_STATUSES) }), 'Accepted'),
+        ...problemResponses(400, 401, 404, 503),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { status } = c.req.valid('json');
+      const written = await images.setStatus(id, status, c.get('actor'));
+      return c.json({ id, status, ...written }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/images/{id}',
+      summary: 'Delete an image: it leaves every read model and its bytes are removed',
+      security: [{ apiKey: [] }],
+      request: { params: ImageIdParam },
+      responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 404, 503) },
+    }),
+    async (c) => {
+      const { seq } = await images.delete(c.req.valid('param').id, c.get('actor'));
+      c.header('Pixelforge-Seq', String(seq));
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/images',
+      summary: 'Images, newest upload first',
+      request: { query: ImagesQuery },
+      responses: { 200: json(ImagePage, 'A page of images'), ...problemResponses(400) },
+    }),
+    async (c) => {
+      const { group, status, limit, cursor } = c.req.valid('query');
+      const page = await queries.images({
+        limit,
+        ...(group ? { group } : {}),
+        ...(status ? { status } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      return c.json(page as never, 200);
+    },
+  );
+}

@@ -1,0 +1,48 @@
+// Operational routes: liveness, readiness, Prometheus metrics, the OpenAPI document and its HTML page.
+import type { Registry } from 'prom-client';
+import type { App, AppDeps } from '../context.ts';
+import { renderDocsPage } from '../docs-page.ts';
+
+export function registerSystemRoutes(app: App, { ready }: AppDeps, registry: Registry): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    const checks = await Promise.all(
+      Object.entries(ready).map(async ([name, probe]) => {
+        try {
+          await probe();
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, (err as Error).message] as const;
+        }
+      }),
+    );
+    const ok = checks.every(([, result]) => result === 'ok');
+    return c.json({ status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(checks) }, ok ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', registry.contentType);
+    return c.body(await registry.metrics());
+  });
+
+  const document = () =>
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Pixelforge API',
+        version: '1',
+        description:
+          'Images in, organised and enhanced. Writes need an `X-API-Key`; errors are `{ code, message, details? }`.',
+      },
+    });
+  app.get('/openapi.json', (c) => {
+    const doc = document();
+    doc.components = {
+      ...doc.components,
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+    };
+    return c.json(doc);
+  });
+  app.get('/docs', (c) => c.html(renderDocsPage(document())));
+}

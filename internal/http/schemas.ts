@@ -1,0 +1,115 @@
+// Request and response schemas of the HTTP API; the OpenAPI document is generated from them.
+import { z } from '@hono/zod-openapi';
+import { IMAGE_STATUSES, ImageStatus } from '../images/status.ts';
+import { Tags, Uploader, Variant } from '../images/image.ts';
+
+export const Problem = z
+  .object({
+    code: z.string().openapi({ example: 'not_found' }),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .openapi('Problem');
+
+export const Id = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a 26-character id')
+  .openapi({ example: '01JCZ3Q4Y8N7X5V2W1T0S9R8P7' });
+
+export const ImageIdParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const Image = z
+  .object({
+    id: z.string(),
+    group: z.string(),
+    groupName: z.string(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    width: z.number().int(),
+    height: z.number().int(),
+    sha256: z.string(),
+    uploader: z.string().nullable(),
+    tags: z.array(z.string()),
+    status: ImageStatus,
+    url: z.string().openapi({ description: 'Where the bytes are: GET it for the image.' }),
+    variants: z.array(Variant.extend({ url: z.string() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Image');
+
+export const Uploaded = Image.omit({ variants: true, updatedAt: true })
+  .extend({
+    seq: z.number().int().openapi({ description: 'Stream sequence: pass as ?after= to read your write.' }),
+  })
+  .openapi('Uploaded');
+
+export const Written = z.object({ id: z.string(), seq: z.number().int() });
+
+export const StatusBody = z
+  .object({ status: z.string() })
+  .openapi({ example: { status: 'review' }, description: `One of ${IMAGE_STATUSES.join(', ')}.` });
+
+export const MetadataBody = z
+  .object({ uploader: Uploader.optional(), tags: Tags.optional() })
+  .strict()
+  .refine((b) => b.uploader !== undefined || b.tags !== undefined, 'give uploader or tags');
+
+export const GroupBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+export const GroupCreated = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  seq: z.number().int(),
+});
+
+const Limit = z.coerce.number().int().min(1).max(100).default(20);
+const Cursor = z.string().max(512).optional();
+const After = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .openapi({ description: 'Wait until the read models include this stream sequence (read-your-writes).' });
+const StatusFilter = z.enum(IMAGE_STATUSES).optional();
+
+export const ImagesQuery = z.object({
+  group: Id.optional(),
+  status: StatusFilter,
+  limit: Limit,
+  cursor: Cursor,
+  after: After,
+});
+export const GroupsQuery = z.object({ status: StatusFilter, limit: Limit, cursor: Cursor, after: After });
+export const StatisticsQuery = z.object({
+  days: z.coerce.number().int().min(1).max(3650).default(30),
+  after: After,
+});
+export const AfterQuery = z.object({ after: After });
+
+export const ImagePage = z.object({ items: z.array(Image), nextCursor: z.string().nullable() });
+export const GroupPage = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      count: z.number().int(),
+      latestChangeAt: z.string(),
+      images: z.array(Image),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+export const Statistics = z.record(ImageStatus, z.number().int()).openapi({
+  example: { new: 3, review: 1, accepted: 7, deleted: 0 },
+});
+
+/** The error responses every route may give, for the OpenAPI document. */
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: 'Problem', content: { 'application/json': { schema: Problem } } },
+    ]),
+  );

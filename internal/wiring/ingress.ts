@@ -1,0 +1,73 @@
+// Assembles the ingress: the image service over the connections, and the HTTP app over the service.
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from '../config/config.ts';
+import { createNatsPublisher } from '../adapters/nats/publisher.ts';
+import { createQueries } from '../adapters/mongo/queries.ts';
+import { createImageService } from '../images/image-service.ts';
+import { createApp, type IngressApp } from '../http/app.ts';
+import { parseApiKeyHashes } from '../http/auth.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Connections } from './connections.ts';
+
+/** The ingress app over open connections (no port: tests call `app.request`). */
+export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
+  const queries = createQueries(conn.models);
+  const images = createImageService({
+    events: createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' }),
+    blobs: conn.blobs,
+    read: queries,
+    progress: conn.progress,
+    limits: { maxBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES, maxPixels: config.PIXELFORGE_MAX_PIXELS },
+  });
+  return createApp(
+    {
+      images,
+      queries,
+      blobs: conn.blobs,
+      progress: conn.progress,
+      ready: {
+        nats: async () => {
+          if (conn.bus.nc.isClosed()) throw new Error('connection closed');
+          await conn.bus.nc.flush();
+        },
+        mongo: () => conn.mongo.ping(),
+      },
+      apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
+      maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
+      readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
+    },
+    logger,
+  );
+}
+
+export interface ListeningServer extends AsyncDisposable {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `app` on HOST:PORT (PORT 0 picks a free port); resolves once listening. */
+export function listen(app: IngressApp, port: number, host: string): Promise<ListeningServer> {
+  return new Promise((resolve, reject) => {
+    let server: ServerType | undefined;
+    try {
+      server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+        const close = () =>
+          new Promise<void>((done) => {
+            server!.close(() => done());
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          });
+        const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+        resolve({
+          url: `http://${shown}:${info.port}`,
+          port: info.port,
+          close,
+          [Symbol.asyncDispose]: close,
+        });
+      });
+      server.once('error', reject);
+    } catch (err) {
+      reject(err);
+    }
+  });
+}

@@ -1,0 +1,310 @@
+// The HTTP contract of the ingress, end to end through real NATS JetStream, the projector and MongoDB.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startTestStack } from './support/stack.ts';
+import { makeJpeg, makePng, uploadForm } from './support/images.ts';
+
+const json = (body: unknown) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+test('the ingress HTTP contract', async (t) => {
+  await using stack = await startTestStack();
+  const { request } = stack;
+  const jpeg = await makeJpeg(64, 48);
+
+  const upload = async (
+    group: string,
+    file: Uint8Array = jpeg,
+    extra: Record<string, string> = {},
+    name?: string,
+  ) => {
+    const res = await request('/v1/images', {
+      method: 'POST',
+      body: uploadForm(file, { group, ...extra }, name),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    return (await res.json()) as { id: string; seq: number; group: string; status: string };
+  };
+
+  await t.test('groups: create, conflict on the same name, validation, authentication', async () => {
+    const res = await request('/v1/groups', json({ name: 'Holiday 2026' }));
+    assert.equal(res.status, 201);
+    const group = await res.json();
+    assert.equal(group.name, 'Holiday 2026');
+    assert.match(group.id, /^[0-9A-Z]{26}$/);
+    assert.ok(Date.parse(group.createdAt));
+    assert.equal(res.headers.get('location'), `/v1/groups/${group.id}`);
+
+    const again = await request(`/v1/groups?after=${group.seq}`, json({ name: '  holiday   2026 ' }));
+    assert.equal(again.status, 409);
+    assert.equal((await again.json()).code, 'conflict');
+
+    const empty = await request('/v1/groups', json({ name: '' }));
+    assert.equal(empty.status, 400);
+    assert.equal((await empty.json()).code, 'validation_failed');
+
+    const wrongType = await request('/v1/groups', json({ name: 42 }));
+    assert.equal(wrongType.status, 400);
+
+    const malformed = await request('/v1/groups', { ...json({}), body: '{"name": ' });
+    assert.equal(malformed.status, 400);
+
+    const anonymous = await stack.app.request('/v1/groups', json({ name: 'x' }));
+    assert.equal(anonymous.status, 401);
+    assert.equal((await anonymous.json()).code, 'unauthorized');
+    const badKey = await stack.app.request('/v1/groups', {
+      ...json({ name: 'x' }),
+      headers: { 'x-api-key': 'nope' },
+    });
+    assert.equal(badKey.status, 401);
+  });
+
+  let imageId = '';
+  let uploadSeq = 0;
+  await t.test('upload: type from the bytes, dimensions, checksum, Location and seq', async () => {
+    const res = await request('/v1/images', {
+      method: 'POST',
+      body: uploadForm(jpeg, { group: 'Cats', uploader: 'ada', tags: 'cute, cat,cute' }, 'not-really.png'),
+    });
+    assert.equal(res.status, 201);
+    const body = await res.json();
+    imageId = body.id;
+    uploadSeq = body.seq;
+    assert.equal(res.headers.get('location'), `/v1/images/${imageId}`);
+    assert.equal(body.contentType, 'image/jpeg');
+    assert.equal(body.width, 64);
+    assert.equal(body.height, 48);
+    assert.equal(body.size, jpeg.length);
+    assert.equal(body.sha256, createHash('sha256').update(jpeg).digest('hex'));
+    assert.equal(body.filename, 'not-really.png');
+    assert.equal(body.groupName, 'Cats');
+    assert.deepEqual(body.tags, ['cute', 'cat']);
+    assert.equal(body.status, 'new');
+    assert.equal(body.url, `/v1/images/${imageId}/content`);
+    assert.ok(Number.isInteger(body.seq) && body.seq > 0);
+  });
+
+  await t.test('read your write: GET with ?after=seq sees the upload', async () => {
+    const res = await request(`/v1/images/${imageId}?after=${uploadSeq}`);
+    assert.equal(res.status, 200);
+    const image = await res.json();
+    for (const key of [
+      'id',
+      'group',
+      'filename',
+      'contentType',
+      'size',
+      'width',
+      'height',
+      'sha256',
+      'uploader',
+      'tags',
+      'status',
+      'url',
+      'createdAt',
+      'updatedAt',
+    ]) {
+      assert.ok(key in image, `missing ${key}`);
+    }
+    assert.equal(image.uploader, 'ada');
+    assert.equal(image.status, 'new');
+  });
+
+  await t.test('content: bytes, type, ETag, conditional and ranged requests', async () => {
+    const res = await request(`/v1/images/${imageId}/content`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), jpeg);
+    const etag = res.headers.get('etag')!;
+    assert.match(etag, /^"[0-9a-f]{64}"$/);
+
+    const cached = await request(`/v1/images/${imageId}/content`, { headers: { 'if-none-match': etag } });
+    assert.equal(cached.status, 304);
+
+    const ranged = await request(`/v1/images/${imageId}/content`, { headers: { range: 'bytes=10-19' } });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get('content-range'), `bytes 10-19/${jpeg.length}`);
+    assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), jpeg.subarray(10, 20));
+
+    const suffix = await request(`/v1/images/${imageId}/content`, { headers: { range: 'bytes=-5' } });
+    assert.deepEqual(Buffer.from(await suffix.arrayBuffer()), jpeg.subarray(-5));
+
+    const outside = await request(`/v1/images/${imageId}/content`, {
+      headers: { range: `bytes=${jpeg.length}-` },
+    });
+    assert.equal(outside.status, 416);
+    assert.equal(outside.headers.get('content-range'), `bytes */${jpeg.length}`);
+  });
+
+  await t.test('ids: malformed → 400, unknown → 404', async () => {
+    assert.equal((await request('/v1/images/not-an-id')).status, 400);
+    assert.equal((await request('/v1/images/not-an-id/content')).status, 400);
+    const unknown = await request('/v1/images/01ARZ3NDEKTSV4RRFFQ69G5FAV');
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).code, 'not_found');
+    const put = await request('/v1/images/01ARZ3NDEKTSV4RRFFQ69G5FAV/status', {
+      ...json({ status: 'review' }),
+      method: 'PUT',
+    });
+    assert.equal(put.status, 404);
+  });
+
+  await t.test('PATCH metadata', async () => {
+    const res = await request(`/v1/images/${imageId}`, {
+      ...json({ uploader: 'grace', tags: ['a', 'b'] }),
+      method: 'PATCH',
+    });
+    assert.equal(res.status, 200);
+    const { seq } = await res.json();
+    const image = await (await request(`/v1/images/${imageId}?after=${seq}`)).json();
+    assert.equal(image.uploader, 'grace');
+    assert.deepEqual(image.tags, ['a', 'b']);
+    const bad = await request(`/v1/images/${imageId}`, { ...json({ tags: 'not-a-list' }), method: 'PATCH' });
+    assert.equal(bad.status, 400);
+    const unknownField = await request(`/v1/images/${imageId}`, {
+      ...json({ status: 'accepted' }),
+      method: 'PATCH',
+    });
+    assert.equal(unknownField.status, 400);
+  });
+
+  await t.test('PUT status: valid values move the image, others are refused by name', async () => {
+    const res = await request(`/v1/images/${imageId}/status`, {
+      ...json({ status: 'review' }),
+      method: 'PUT',
+    });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.id, imageId);
+    assert.equal(body.status, 'review');
+    const image = await (await request(`/v1/images/${imageId}?after=${body.seq}`)).json();
+    assert.equal(image.status, 'review');
+
+    const bad = await request(`/v1/images/${imageId}/status`, {
+      ...json({ status: 'approved' }),
+      method: 'PUT',
+    });
+    assert.equal(bad.status, 400);
+    const problem = await bad.json();
+    assert.equal(problem.code, 'validation_failed');
+    assert.match(problem.message, /new, review, accepted, deleted/);
+    const wrongType = await request(`/v1/images/${imageId}/status`, {
+      ...json({ status: 3 }),
+      method: 'PUT',
+    });
+    assert.equal(wrongType.status, 400);
+  });
+
+  await t.test('groups: ordered by latest image change, filtered by status, counted, paginated', async () => {
+    const dogs = await upload('Dogs');
+    const birds = await upload('Birds');
+    await upload('Birds', await makePng(), {}, 'bird.png');
+    // The cat image changes last: Cats moves to the front.
+    const res = await request(`/v1/images/${imageId}/status`, {
+      ...json({ status: 'accepted' }),
+      method: 'PUT',
+    });
+    const { seq } = await res.json();
+
+    const all = await (await request(`/v1/groups?after=${seq}`)).json();
+    assert.deepEqual(
+      all.items.map((g: { name: string }) => g.name),
+      ['Cats', 'Birds', 'Dogs', 'Holiday 2026'],
+    );
+    const birdsGroup = all.items[1];
+    assert.equal(birdsGroup.count, 2);
+    assert.equal(birdsGroup.images.length, 2);
+    assert.equal(birdsGroup.images[0].filename, 'bird.png', 'images newest change first');
+    assert.equal(all.items[3].count, 0);
+
+    const accepted = await (await request('/v1/groups?status=accepted')).json();
+    assert.deepEqual(
+      accepted.items.map((g: { name: string; count: number }) => [g.name, g.count]),
+      [['Cats', 1]],
+    );
+    const fresh = await (await request('/v1/groups?status=new')).json();
+    assert.deepEqual(
+      fresh.items.map((g: { name: string; count: number }) => [g.name, g.count]),
+      [
+        ['Birds', 2],
+        ['Dogs', 1],
+      ],
+    );
+
+    const first = await (await request('/v1/groups?limit=2')).json();
+    assert.equal(first.items.length, 2);
+    assert.ok(first.nextCursor);
+    const second = await (await request(`/v1/groups?limit=2&cursor=${first.nextCursor}`)).json();
+    assert.deepEqual(
+      second.items.map((g: { name: string }) => g.name),
+      ['Dogs', 'Holiday 2026'],
+    );
+    assert.equal(second.nextCursor, null);
+    assert.equal((await request('/v1/groups?cursor=garbage')).status, 400);
+    assert.equal((await request('/v1/groups?limit=0')).status, 400);
+    assert.equal((await request('/v1/groups?status=maybe')).status, 400);
+
+    const byGroup = await (await request(`/v1/images?group=${birds.group}`)).json();
+    assert.equal(byGroup.items.length, 2);
+    const paged = await (await request(`/v1/images?limit=1&status=new`)).json();
+    assert.equal(paged.items.length, 1);
+    const rest = await (await request(`/v1/images?limit=5&status=new&cursor=${paged.nextCursor}`)).json();
+    assert.equal(rest.items.length, 2);
+    assert.ok(!rest.items.some((i: { id: string }) => i.id === paged.items[0].id));
+    assert.ok(dogs.id);
+  });
+
+  await t.test('statistics: every status, images created in the window', async () => {
+    const stats = await (await request('/v1/statistics?days=30')).json();
+    assert.deepEqual(stats, { new: 3, review: 0, accepted: 1, deleted: 0 });
+    assert.equal((await request('/v1/statistics?days=0')).status, 400);
+    assert.equal((await request('/v1/statistics?days=abc')).status, 400);
+  });
+
+  await t.test('DELETE: the image leaves every read model and its bytes go', async () => {
+    const res = await request(`/v1/images/${imageId}`, { method: 'DELETE' });
+    assert.equal(res.status, 204);
+    const seq = Number(res.headers.get('pixelforge-seq'));
+    assert.equal((await request(`/v1/images/${imageId}?after=${seq}`)).status, 404);
+    const groups = await (await request('/v1/groups')).json();
+    const cats = groups.items.find((g: { name: string }) => g.name === 'Cats');
+    assert.equal(cats.count, 0);
+    assert.deepEqual(await (await request('/v1/statistics')).json(), {
+      new: 3,
+      review: 0,
+      accepted: 0,
+      deleted: 0,
+    });
+    const deadline = Date.now() + 5000;
+    while ((await stack.conn.blobs.stat(imageId)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await stack.conn.blobs.stat(imageId), null);
+    assert.equal((await request(`/v1/images/${imageId}`, { method: 'DELETE' })).status, 404);
+  });
+
+  await t.test('operations: health, readiness, metrics, OpenAPI, docs, web UI', async () => {
+    assert.equal((await request('/healthz')).status, 200);
+    const ready = await request('/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual((await ready.json()).checks, { nats: 'ok', mongo: 'ok' });
+    const metrics = await (await request('/metrics')).text();
+    assert.match(metrics, /pixelforge_http_request_duration_seconds_bucket\{.*route="\/v1\/images"/);
+    const openapi = await (await request('/openapi.json')).json();
+    for (const path of [
+      '/v1/images',
+      '/v1/images/{id}',
+      '/v1/images/{id}/status',
+      '/v1/groups',
+      '/v1/statistics',
+    ]) {
+      assert.ok(openapi.paths[path], `OpenAPI lacks ${path}`);
+    }
+    assert.match(await (await request('/docs')).text(), /PUT<\/span> <code>\/v1\/images\/\{id\}\/status/);
+    assert.match(await (await request('/')).text(), /loading="lazy"/);
+    assert.equal((await request('/v1/nothing-here')).status, 404);
+  });
+});
