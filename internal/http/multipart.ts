@@ -1,6 +1,7 @@
 // Streams a multipart upload: the file part as a Readable (never buffered whole), the text fields as a
 // promise that settles when the body has been read.
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import { PayloadTooLargeError, ValidationError } from '../errors/errors.ts';
 
@@ -38,7 +39,7 @@ export function parseUpload(
   } catch (err) {
     return Promise.reject(new ValidationError(`malformed multipart body: ${(err as Error).message}`));
   }
-  const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const source = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
   const values: Record<string, string> = {};
   let sawFile = false;
 
