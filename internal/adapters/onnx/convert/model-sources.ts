@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelFormatError } from './convert-errors.ts';
+import { ModelFormatError, SourcePackageNotInstalledError } from './convert-errors.ts';
 
 /** One model family from one package: its name in models/ and the layers model of each scale. */
 export interface ModelSource {
@@ -71,7 +71,7 @@ export async function findInstalledPackage(name: string): Promise<InstalledPacka
   const dir = candidates
     .map((base) => path.join(base, name))
     .find((d) => existsSync(path.join(d, 'package.json')));
-  if (!dir) throw new ModelFormatError(name, 'the package is not installed (npm install --save-dev it)');
+  if (!dir) throw new SourcePackageNotInstalledError(name);
   const parsed = PackageJson.safeParse(JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')));
   if (!parsed.success) throw new ModelFormatError(name, `package.json: ${z.prettifyError(parsed.error)}`);
   return { dir, ...parsed.data };
