@@ -48,3 +48,14 @@ export class ProviderUnavailableError extends PixelforgeError {
     );
   }
 }
+
+/** The result would be wider or taller than the output format can store. */
+export class OutputTooLargeError extends PixelforgeError {
+  constructor(format: string, width: number, height: number, maxEdge: number) {
+    super(
+      ErrorCode.Validation,
+      `a ${width}×${height} result does not fit in ${format}, which stores at most ${maxEdge} pixels per side; choose a smaller outscale or another format`,
+      { format, width, height, maxEdge },
+    );
+  }
+}

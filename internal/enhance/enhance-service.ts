@@ -1,6 +1,5 @@
 // The Enhancer service: resolves the model, decodes, upscales in tiles, resizes to the outscale and encodes.
 import type { Readable } from 'node:stream';
-import { TooManyPixelsError } from '../errors/errors.ts';
 import type {
   AlphaMode,
   ConvertInfo,
@@ -12,6 +11,7 @@ import type {
 } from '../ports/enhancer.ts';
 import type { ImageCodec, ModelRuntime } from './engine-ports.ts';
 import { resolveVariant, summarise } from './model-catalogue.ts';
+import { checkOutputSize } from './output-limits.ts';
 import type { ResolvedVariant } from './model-catalogue.ts';
 import { measureReceptiveField } from './receptive-field.ts';
 import type { ReceptiveField, RunModel } from './receptive-field.ts';
@@ -85,11 +85,10 @@ export function createEnhanceService({
               width: Math.max(1, Math.round(image.width * request.outscale)),
               height: Math.max(1, Math.round(image.height * request.outscale)),
             };
-      for (const size of [native, final]) {
-        if (size.width * size.height > maxOutputPixels) {
-          throw new TooManyPixelsError(size.width, size.height, maxOutputPixels);
-        }
-      }
+      const format = request.output?.format ?? 'webp';
+      // The native result lives in memory whatever the format; the final one must also fit the format.
+      checkOutputSize(native.width, native.height, 'png', maxOutputPixels);
+      checkOutputSize(final.width, final.height, format, maxOutputPixels);
       const alpha = request.alpha ?? defaultAlpha;
 
       const upscaled = await inference.run(async () => {
@@ -121,7 +120,6 @@ export function createEnhanceService({
       }, signal);
 
       throwIfCancelled(signal);
-      const format = request.output?.format ?? 'webp';
       const resized = final.width !== native.width || final.height !== native.height;
       const encoded = await codec.encode(upscaled.image, {
         format,

@@ -10,11 +10,11 @@ export const MIN_AUTO_TILE = 32;
 
 /**
  * Bytes of working memory one padded input pixel costs during inference: the float input (3 channels), the
- * float output (3·scale² channels) and the model's intermediate activations. The activation term is measured,
- * not derived: ESRGAN-slim ×4 on CPU peaks at about 3.4 KiB per input pixel above the idle process
- * (FACTS.md: 345 MB RSS for a 256×256 input), so 64 float channels × 16 live tensors (4 KiB) leaves margin.
+ * float output (3·scale² channels) and the model's intermediate activations. The activation default is
+ * measured, not derived: peak RSS above an idle session for one 128–384 px tile on the CPU was 1.7–2.4 KB per
+ * input pixel for esrgan-slim, 3.0–4.5 KB for esrgan-thick and 6.3 KB for esrgan-medium, all at ×4.
  */
-export function estimateBytesPerInputPixel(scale: number, activationBytesPerInputPixel = 4096): number {
+export function estimateBytesPerInputPixel(scale: number, activationBytesPerInputPixel = 7 * 1024): number {
   return 4 * 3 + 4 * 3 * scale * scale + activationBytesPerInputPixel;
 }
 

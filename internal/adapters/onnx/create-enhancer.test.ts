@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { CancelledError, CorruptImageError, TooManyPixelsError } from '../../errors/errors.ts';
-import { UnknownModelError, UnknownScaleError } from '../../enhance/enhance-errors.ts';
+import { OutputTooLargeError, UnknownModelError, UnknownScaleError } from '../../enhance/enhance-errors.ts';
 import type { Enhancer } from '../../ports/enhancer.ts';
 import { noiseRaw, orientedPng, photoLikePng, pngBombHeader } from '../sharp/test-images.ts';
 import { createEnhancer } from './create-enhancer.ts';
@@ -207,6 +207,14 @@ describe('createEnhancer with small real ONNX models', () => {
     await assert.rejects(tight.enhance(png, { model: 'nearest', scale: 4 }), TooManyPixelsError);
     await assert.rejects(tight.enhance(png, { model: 'nearest', outscale: 8 }), TooManyPixelsError);
     await tight.close();
+    // 4100 × 4 is wider than WebP can store: refused before any inference.
+    const wide = await sharp({ create: { width: 4100, height: 2, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await assert.rejects(
+      enhancer.enhance(wide, { model: 'nearest', scale: 4, output: { format: 'webp' } }),
+      OutputTooLargeError,
+    );
   });
 
   it('reads a stream as well as a buffer', async () => {

@@ -19,7 +19,10 @@ export function createSharpCodec({
   avifEffort = 4,
 }: SharpCodecOptions = {}): ImageCodec {
   /** Opens `input` after checking its header, oriented and in 8-bit sRGB. */
-  async function open(input: Buffer, maxPixels: number): Promise<{ pipeline: Sharp; hasAlpha: boolean }> {
+  async function open(
+    input: Buffer,
+    maxPixels: number,
+  ): Promise<{ pipeline: Sharp; hasAlpha: boolean; pixels: number }> {
     const meta = await sharp(input, { limitInputPixels: false })
       .metadata()
       .catch((err: unknown) => {
@@ -34,10 +37,11 @@ export function createSharpCodec({
     const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'warning' })
       .rotate()
       .toColourspace('srgb');
-    return { pipeline, hasAlpha: meta.hasAlpha };
+    return { pipeline, hasAlpha: meta.hasAlpha, pixels: meta.width * meta.height };
   }
 
-  function encoder(pipeline: Sharp, options: EncodeOptions, hasAlpha: boolean): Sharp {
+  /** `pixels`: an upper bound of the encoded image's pixel count. */
+  function encoder(pipeline: Sharp, options: EncodeOptions, hasAlpha: boolean, pixels: number): Sharp {
     if (options.width !== undefined || options.height !== undefined) {
       pipeline = pipeline.resize({
         width: options.width,
@@ -52,7 +56,12 @@ export function createSharpCodec({
       case 'png':
         return pipeline.png();
       case 'jpeg':
-        return (hasAlpha ? pipeline.flatten({ background: jpegBackground }) : pipeline).jpeg({ quality });
+        return (hasAlpha ? pipeline.flatten({ background: jpegBackground }) : pipeline).jpeg({
+          quality,
+          // Optimised Huffman tables make libjpeg keep every DCT coefficient of the image (1.1 GB for a
+          // 16000×12000 result); above 16 MP a few percent of size buys streaming instead.
+          optimiseCoding: pixels <= 16_000_000,
+        });
       case 'webp':
         return pipeline.webp({ quality });
       case 'avif':
@@ -90,14 +99,18 @@ export function createSharpCodec({
     },
 
     encode(image, options) {
-      return finish(encoder(raw(image), options, image.channels === 4), options.format);
+      const pixels = (options.width ?? image.width) * (options.height ?? image.height);
+      return finish(encoder(raw(image), options, image.channels === 4, pixels), options.format);
     },
 
     async convert(input, options) {
-      const { pipeline, hasAlpha } = await open(input, options.maxPixels);
-      return finish(encoder(pipeline, options, hasAlpha), options.format).catch((err: unknown) => {
-        throw corrupt(err);
-      });
+      const { pipeline, hasAlpha, pixels } = await open(input, options.maxPixels);
+      const box = (options.width ?? 0) * (options.height ?? options.width ?? 0);
+      return finish(encoder(pipeline, options, hasAlpha, Math.max(pixels, box)), options.format).catch(
+        (err: unknown) => {
+          throw corrupt(err);
+        },
+      );
     },
   };
 }
