@@ -23,6 +23,12 @@ describe('chooseTileSize', () => {
     assert.equal(chooseTileSize({ ...base, budgetBytes: 1024 }), MIN_AUTO_TILE);
   });
 
+  it('keeps a whole image that fits the budget in one tile, since one tile needs no padding', () => {
+    const bpp = base.bytesPerInputPixel;
+    assert.equal(chooseTileSize({ ...base, width: 256, height: 200, budgetBytes: 256 * 200 * bpp }), 256);
+    assert.ok(chooseTileSize({ ...base, width: 256, height: 200, budgetBytes: 256 * 200 * bpp - 1 }) < 256);
+  });
+
   it('does not exceed the image', () => {
     assert.equal(chooseTileSize({ ...base, width: 37, height: 53, budgetBytes: 512 * MiB }), 53);
     assert.equal(chooseTileSize({ ...base, width: 1, height: 1, budgetBytes: 512 * MiB }), 1);

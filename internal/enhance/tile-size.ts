@@ -39,7 +39,10 @@ export function chooseTileSize({
   budgetBytes,
   bytesPerInputPixel,
 }: TileSizeOptions): number {
+  const longest = Math.max(width, height);
+  // One tile needs no padding at all (its window is the image), so a whole image that fits is never split.
+  if (longest <= MAX_AUTO_TILE && width * height * bytesPerInputPixel <= budgetBytes) return longest;
   const paddedEdge = Math.floor(Math.sqrt(budgetBytes / bytesPerInputPixel));
   const core = Math.min(MAX_AUTO_TILE, Math.max(MIN_AUTO_TILE, paddedEdge - 2 * pad));
-  return Math.max(1, Math.min(core, Math.max(width, height)));
+  return Math.max(1, Math.min(core, longest));
 }
