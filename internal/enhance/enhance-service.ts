@@ -12,6 +12,7 @@ import type {
 import type { ImageCodec, ModelRuntime } from './engine-ports.ts';
 import { resolveVariant, summarise } from './model-catalogue.ts';
 import { checkOutputSize } from './output-limits.ts';
+import { checkConvertRequest, checkEnhanceRequest } from './request-checks.ts';
 import type { ResolvedVariant } from './model-catalogue.ts';
 import { measureReceptiveField } from './receptive-field.ts';
 import type { ReceptiveField, RunModel } from './receptive-field.ts';
@@ -73,6 +74,7 @@ export function createEnhanceService({
       { signal, onProgress }: EnhanceCallOptions = {},
     ): Promise<EncodedImage<EnhanceInfo>> {
       const started = performance.now();
+      checkEnhanceRequest(request);
       const resolved = resolveVariant(await runtime.manifests(), request.model, request.scale);
       const { manifest, variant } = resolved;
       const scale = variant.scale;
@@ -91,7 +93,8 @@ export function createEnhanceService({
       checkOutputSize(final.width, final.height, format, maxOutputPixels);
       const alpha = request.alpha ?? defaultAlpha;
 
-      const upscaled = await inference.run(async () => {
+      // Encoding is inside the queue too, so that one output buffer at most is alive per process.
+      const { encoded, plan } = await inference.run(async () => {
         const run = await runtime.load(resolved);
         const field = await receptiveField(resolved, run);
         const pad = Math.max(request.tile?.pad ?? 0, field.radius);
@@ -104,7 +107,7 @@ export function createEnhanceService({
             budgetBytes: memoryBudgetBytes,
             bytesPerInputPixel: estimateBytesPerInputPixel(scale),
           });
-        return upscaleImage({
+        const upscaled = await upscaleImage({
           image,
           run,
           scale,
@@ -117,15 +120,15 @@ export function createEnhanceService({
           signal,
           onProgress,
         });
+        const resized = final.width !== native.width || final.height !== native.height;
+        const result = await codec.encode(upscaled.image, {
+          format,
+          quality: request.output?.quality ?? 90,
+          ...(resized ? { width: final.width, height: final.height, fit: 'fill' as const } : {}),
+        });
+        return { encoded: result, plan: upscaled.plan };
       }, signal);
 
-      throwIfCancelled(signal);
-      const resized = final.width !== native.width || final.height !== native.height;
-      const encoded = await codec.encode(upscaled.image, {
-        format,
-        quality: request.output?.quality ?? 90,
-        ...(resized ? { width: final.width, height: final.height, fit: 'fill' as const } : {}),
-      });
       return {
         data: encoded.data,
         info: {
@@ -138,9 +141,9 @@ export function createEnhanceService({
           ...(request.outscale === undefined ? {} : { outscale: request.outscale }),
           durationMs: performance.now() - started,
           provider: runtime.provider,
-          tiles: upscaled.plan.tiles.length,
-          tileSize: upscaled.plan.tileSize,
-          pad: upscaled.plan.pad,
+          tiles: plan.tiles.length,
+          tileSize: plan.tileSize,
+          pad: plan.pad,
           alpha: image.channels === 4 ? alpha : null,
         },
       };
@@ -148,6 +151,7 @@ export function createEnhanceService({
 
     async convert(input, request, { signal } = {}): Promise<EncodedImage<ConvertInfo>> {
       const started = performance.now();
+      checkConvertRequest(request);
       const bytes = await readAll(input, signal);
       const { data, info } = await codec.convert(bytes, {
         ...request,

@@ -217,6 +217,23 @@ describe('createEnhancer with small real ONNX models', () => {
     );
   });
 
+  it('runs concurrent requests one inference at a time, first come first served', async () => {
+    const input = await photoLikePng(48, 48);
+    const events: string[] = [];
+    const request = (name: string) =>
+      enhancer.enhance(
+        input,
+        { model: 'conv', tile: { size: 16 } },
+        { onProgress: (done) => events.push(`${name}${done}`) },
+      );
+    const [a, b] = await Promise.all([request('a'), request('b')]);
+    assert.deepEqual([a.info.tiles, b.info.tiles], [9, 9]);
+    assert.deepEqual(events, [
+      ...Array.from({ length: 9 }, (_, i) => `a${i + 1}`),
+      ...Array.from({ length: 9 }, (_, i) => `b${i + 1}`),
+    ]);
+  });
+
   it('reads a stream as well as a buffer', async () => {
     const png = await photoLikePng(16, 16);
     const chunks = [png.subarray(0, 50), png.subarray(50)];
