@@ -128,9 +128,9 @@ describe(
     it('refuses corrupt input, and too many pixels before decoding', async () => {
       const png = await photoLikePng(32, 32);
       await assert.rejects(enhancer.enhance(png.subarray(0, png.length - 40), model), CorruptImageError);
-      const started = performance.now();
+      // A 1.6-gigapixel header without pixel data: decoding it would fail as corrupt, so this error shows the
+      // header was checked first.
       await assert.rejects(enhancer.enhance(pngBombHeader(40_000, 40_000), model), TooManyPixelsError);
-      assert.ok(performance.now() - started < 1000);
     });
 
     it('converts to WebP without a model', async () => {
