@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
-import { PayloadTooLargeError, ValidationError } from '../errors/errors.ts';
+import { ValidationError } from '../errors/errors.ts';
 
 export interface UploadParts {
   file: Readable;
@@ -66,7 +66,8 @@ export function parseUpload(
         return;
       }
       sawFile = true;
-      stream.once('limit', () => stream.destroy(new PayloadTooLargeError(maxFileBytes)));
+      // Past the limit busboy truncates the part and the inspector reports 413; the stream is left alive
+      // so the parser can drain the rest of the body.
       resolve({ file: stream, filename: info.filename ?? 'upload', fields });
     });
     fields.catch(reject);

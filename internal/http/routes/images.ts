@@ -19,7 +19,11 @@ import {
 } from '../schemas.ts';
 
 const UploadFields = z.object({
-  group: z.string().trim().min(1, 'group is required (an id, or a name to create)').max(200),
+  group: z
+    .string({ error: 'group is required (an id, or a name to create)' })
+    .trim()
+    .min(1, 'group is required (an id, or a name to create)')
+    .max(200),
   uploader: Uploader.optional(),
   tags: z
     .string()
@@ -90,6 +94,8 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
       return parsed.data;
     });
+    // The service awaits the fields only after the file; a rejection before then is not unhandled.
+    fields.catch(() => {});
     try {
       const uploaded = await images.upload(parts.file, parts.filename, fields, c.get('actor'));
       c.header('Location', `/v1/images/${uploaded.imageId}`);
@@ -105,9 +111,16 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
         201,
       );
     } catch (err) {
-      // Read what is left of the body so the client sees our answer rather than a reset connection.
+      // Read what is left of the body (briefly) so the client sees our answer rather than a reset connection.
       parts.file.resume();
-      await parts.fields.catch(() => {});
+      const drained = await Promise.race([
+        parts.fields.then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
+      ]);
+      if (!drained) c.header('Connection', 'close');
       throw err;
     }
   });
