@@ -86,7 +86,7 @@ test('hostile uploads are refused and leave nothing behind', async (t) => {
     noFile.append('group', 'g');
     await expectProblem(await post(noFile), 400, 'validation_failed', /no `file` part/);
     const twoFiles = uploadForm(jpeg, { group: 'g' });
-    twoFiles.append('file', new Blob([jpeg]), 'second.jpg');
+    twoFiles.append('file', new Blob([new Uint8Array(jpeg)]), 'second.jpg');
     await expectProblem(await post(twoFiles), 400, 'validation_failed', /one file/);
     await expectProblem(
       await post(uploadForm(jpeg, { group: 'g', tags: 'a,b\u0007' })),

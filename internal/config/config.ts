@@ -39,6 +39,14 @@ export const ConfigSchema = z.object({
   /** Trace exporter: none (default), console, or otlp (honours the OTEL_EXPORTER_OTLP_* variables). */
   PIXELFORGE_TRACES: z.enum(['none', 'console', 'otlp']).default('none'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Where the ONNX models and their manifests are. */
+  PIXELFORGE_MODELS_DIR: z.string().min(1).default('models'),
+  /** Inference threads per process (0: onnxruntime's default, one per core). */
+  PIXELFORGE_THREADS: int(0, 256).default(0),
+  /** Execution provider: cpu, or cuda on GPU nodes (fails loudly when CUDA cannot load). */
+  PIXELFORGE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Working-set budget of one inference, in bytes: the tile size follows from it. */
+  PIXELFORGE_MEMORY_BUDGET_BYTES: int(16 * MiB, 2 ** 40).default(512 * MiB),
 });
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
 

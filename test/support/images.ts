@@ -31,6 +31,6 @@ export function uploadForm(
 ): FormData {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([file]), filename);
+  form.append('file', new Blob([new Uint8Array(file)]), filename);
   return form;
 }

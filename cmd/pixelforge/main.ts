@@ -1,0 +1,59 @@
+// `pixelforge`: the command-line entry point. Wiring only: find the subcommand, run it, map errors to exit codes.
+import { PixelforgeError } from '../../internal/errors/errors.ts';
+import { ConfigError } from '../../internal/config/config.ts';
+import { UsageError, type Command } from '../../internal/cli/command.ts';
+
+/** Subcommands, loaded on use so that e.g. `groups` does not load the inference runtime. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+  up: {
+    summary: 'run the whole stack locally (what `npm start` runs)',
+    load: () => import('./commands/up.ts'),
+  },
+  upload: { summary: 'upload image files into a group', load: () => import('./commands/upload.ts') },
+  groups: { summary: 'list groups with their images', load: () => import('./commands/groups.ts') },
+  stats: { summary: 'images of the last N days by status', load: () => import('./commands/stats.ts') },
+  'projections rebuild': {
+    summary: 'rebuild the read models from the event stream',
+    load: () => import('./commands/projections-rebuild.ts'),
+  },
+};
+
+const USAGE = `Usage: pixelforge <command> [options]   (pixelforge <command> --help for its options)
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(22)}${c.summary}`)
+  .join('\n')}
+
+Client commands talk to PIXELFORGE_URL (default http://127.0.0.1:8080) with PIXELFORGE_API_KEY
+(default: the key in ./.data/admin.key written by \`pixelforge up\`).`;
+
+async function main(argv: string[]): Promise<number> {
+  const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((n) => n in COMMANDS);
+  if (!name) {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return argv.length === 0 ? 2 : 0;
+    }
+    process.stderr.write(`pixelforge: unknown command ${JSON.stringify(argv.join(' '))}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { command } = await COMMANDS[name]!.load();
+  return command.run(argv.slice(name.split(' ').length));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: Error) => {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`pixelforge: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof PixelforgeError) {
+      process.stderr.write(`pixelforge: ${err.message} (${err.code})\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`pixelforge: ${err.stack ?? err.message}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
