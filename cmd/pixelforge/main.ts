@@ -12,6 +12,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   upload: { summary: 'upload image files into a group', load: () => import('./commands/upload.ts') },
   groups: { summary: 'list groups with their images', load: () => import('./commands/groups.ts') },
   stats: { summary: 'images of the last N days by status', load: () => import('./commands/stats.ts') },
+  enhance: {
+    summary: 'upscale a local image file with a model',
+    load: () => import('./commands/enhance.ts'),
+  },
+  models: {
+    summary: 'list installed models, or convert them from npm',
+    load: () => import('./commands/models.ts'),
+  },
   'projections rebuild': {
     summary: 'rebuild the read models from the event stream',
     load: () => import('./commands/projections-rebuild.ts'),

@@ -1,0 +1,199 @@
+// `pixelforge enhance <in> -o <out>`: runs the enhancement engine on a local file, with a progress bar.
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createEnhancer } from '../../../internal/adapters/onnx/create-enhancer.ts';
+import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
+import { loadConfig } from '../../../internal/config/config.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../../internal/jobs/spec.ts';
+import type { AlphaMode, EnhanceRequest } from '../../../internal/ports/enhancer.ts';
+import { cliModelsDir } from './models.ts';
+
+const DEFAULT_MODEL = 'esrgan-slim';
+
+const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
+  '.png': 'png',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.webp': 'webp',
+  '.avif': 'avif',
+};
+
+const HELP = `Usage: pixelforge enhance <input> -o <output> [options]
+
+Upscales an image file on this machine with an installed model (no server needed) and prints what it wrote.
+Progress goes to stderr. See \`pixelforge models list\` for the models and their scales.
+
+Options:
+  -o, --output FILE   where to write the result (required); its extension (.png .jpg .webp .avif) sets the
+                      format unless --format is given
+  -m, --model NAME    model (default ${DEFAULT_MODEL})
+  -s, --scale N       the model's native scale (default: the model's default, the first it lists)
+      --outscale X    final size relative to the input, resized from the native result with lanczos3 (e.g. 2.5)
+      --tile N        tile edge in input pixels, 16–4096 (default: from PIXELFORGE_MEMORY_BUDGET_BYTES)
+      --pad N         tile overlap in input pixels, 0–256 (raised to the model's receptive field when smaller)
+  -f, --format F      ${OUTPUT_FORMATS.join(' | ')}
+  -q, --quality N     1–100 (default 90; png ignores it)
+      --alpha MODE    lanczos (default) | model: how a transparent image's alpha channel is upscaled
+  -t, --threads N     inference threads (default: PIXELFORGE_THREADS, else one per core)
+      --json          print the result metadata as JSON
+
+Exit codes: 0 written, 1 the engine refused or failed (the reason is printed), 2 bad arguments.`;
+
+/** Parses a number flag; a UsageError names the flag and the accepted range. */
+function numberFlag(name: string, text: string | undefined, min: number, max: number, integer = true) {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new UsageError(
+      `--${name} must be ${integer ? 'a whole number' : 'a number'}, got ${JSON.stringify(text)}`,
+    );
+  }
+  if (value < min || value > max)
+    throw new UsageError(`--${name} must be from ${min} to ${max}, got ${text}`);
+  return value;
+}
+
+/** Renders progress on stderr: one updating line on a terminal, a line per 10 % otherwise (logs, CI). */
+export function progressDisplay(stream: NodeJS.WriteStream = process.stderr) {
+  let lastTenth = -1;
+  let started = false;
+  return {
+    update(done: number, total: number) {
+      const fraction = total > 0 ? done / total : 1;
+      const percent = Math.floor(fraction * 100);
+      if (stream.isTTY) {
+        const width = 30;
+        const filled = Math.round(fraction * width);
+        stream.write(
+          `\renhancing [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${done}/${total} tiles`,
+        );
+        started = true;
+      } else if (Math.floor(percent / 10) > lastTenth) {
+        lastTenth = Math.floor(percent / 10);
+        stream.write(`enhancing: ${percent}% (${done}/${total} tiles)\n`);
+      }
+    },
+    end() {
+      if (started) stream.write('\n');
+    },
+  };
+}
+
+export const command: Command = {
+  name: 'enhance',
+  summary: 'upscale a local image file with a model',
+  help: HELP,
+  async run(argv) {
+    const args = parseCommandArgs(this, argv, {
+      output: { type: 'string', short: 'o' },
+      model: { type: 'string', short: 'm' },
+      scale: { type: 'string', short: 's' },
+      outscale: { type: 'string' },
+      tile: { type: 'string' },
+      pad: { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      quality: { type: 'string', short: 'q' },
+      alpha: { type: 'string' },
+      threads: { type: 'string', short: 't' },
+      json: { type: 'boolean' },
+    });
+    if (!args) return 0;
+    const v = args.values;
+    if (args.positionals.length !== 1) throw new UsageError(`give exactly one input file\n\n${HELP}`);
+    if (!v.output) throw new UsageError(`-o/--output is required\n\n${HELP}`);
+    const input = args.positionals[0]!;
+    const format = (v.format ?? EXTENSIONS[path.extname(v.output).toLowerCase()]) as OutputFormat | undefined;
+    if (!format) {
+      throw new UsageError(
+        `cannot tell the format from ${JSON.stringify(v.output)}; name a .png, .jpg, .webp or .avif file, or give --format`,
+      );
+    }
+    if (!OUTPUT_FORMATS.includes(format)) {
+      throw new UsageError(
+        `--format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`,
+      );
+    }
+    if (v.alpha !== undefined && v.alpha !== 'lanczos' && v.alpha !== 'model') {
+      throw new UsageError(`--alpha must be lanczos or model, got ${JSON.stringify(v.alpha)}`);
+    }
+    const scale = numberFlag('scale', v.scale, 1, 8);
+    const outscale = numberFlag('outscale', v.outscale, 0.1, 16, false);
+    const tile = numberFlag('tile', v.tile, 16, 4096);
+    const pad = numberFlag('pad', v.pad, 0, 256);
+    if (pad !== undefined && tile === undefined) throw new UsageError('--pad needs --tile');
+    const quality = numberFlag('quality', v.quality, 1, 100);
+    const config = loadConfig();
+    const threads = numberFlag('threads', v.threads, 1, 256) ?? (config.PIXELFORGE_THREADS || undefined);
+
+    const enhancer = createEnhancer({
+      modelsDir: cliModelsDir(),
+      ...(threads ? { threads } : {}),
+      provider: config.PIXELFORGE_PROVIDER,
+      memoryBudgetBytes: config.PIXELFORGE_MEMORY_BUDGET_BYTES,
+      maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
+    });
+    try {
+      const model = v.model ?? DEFAULT_MODEL;
+      const installed = await enhancer.models();
+      const known = installed.find((m) => m.name === model);
+      if (!known) {
+        throw new UsageError(
+          `--model ${model} is not installed; installed: ${installed.map((m) => m.name).join(', ') || '(none)'}`,
+        );
+      }
+      if (scale !== undefined && !known.scales.includes(scale)) {
+        throw new UsageError(
+          `--scale ${scale}: ${model} has ${known.scales.map((s) => `×${s}`).join(', ')}; use --outscale for other sizes`,
+        );
+      }
+      const bytes = await readFile(input).catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${input}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      });
+      const request: EnhanceRequest = {
+        model,
+        ...(scale === undefined ? {} : { scale }),
+        ...(outscale === undefined ? {} : { outscale }),
+        ...(tile === undefined ? {} : { tile: { size: tile, ...(pad === undefined ? {} : { pad }) } }),
+        output: { format, ...(quality === undefined ? {} : { quality }) },
+        ...(v.alpha ? { alpha: v.alpha as AlphaMode } : {}),
+      };
+      const progress = progressDisplay();
+      const stop = new AbortController();
+      const onSignal = () => stop.abort(new Error('interrupted'));
+      process.once('SIGINT', onSignal);
+      let result;
+      try {
+        result = await enhancer.enhance(bytes, request, {
+          signal: stop.signal,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+      } finally {
+        progress.end();
+        process.off('SIGINT', onSignal);
+      }
+      // Through a temporary name, so an interrupted write never leaves a truncated image at the output path.
+      const partial = `${v.output}.partial-${process.pid}`;
+      try {
+        await writeFile(partial, result.data);
+        await rename(partial, v.output);
+      } catch (err) {
+        await rm(partial, { force: true });
+        throw err;
+      }
+      const { info } = result;
+      if (v.json) {
+        process.stdout.write(`${JSON.stringify({ output: v.output, ...info }, null, 2)}\n`);
+      } else {
+        process.stdout.write(
+          `${v.output}: ${info.width}×${info.height} ${info.format}, ${(info.size / 1024).toFixed(1)} KiB\n` +
+            `  ${info.model} ×${info.scale}${info.outscale === undefined ? '' : ` → outscale ${info.outscale}`} on ${info.provider}, ` +
+            `${info.tiles} tile${info.tiles === 1 ? '' : 's'} of ${info.tileSize} px (pad ${info.pad})` +
+            `${info.alpha ? `, alpha by ${info.alpha}` : ''}, ${(info.durationMs / 1000).toFixed(2)} s\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await enhancer.close();
+    }
+  },
+};
