@@ -1,0 +1,102 @@
+// `pixelforge enhance` and `pixelforge models list` as a user runs them: a child process, files on disk, exit codes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const BIN = fileURLToPath(new URL('../bin.mjs', import.meta.url));
+
+function pixelforge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, PIXELFORGE_THREADS: '1' } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('pixelforge enhance', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pf-enhance-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const input = path.join(dir, 'in.png');
+  await sharp({ create: { width: 24, height: 20, channels: 3, background: '#3a6ea5' } })
+    .png()
+    .toFile(input);
+
+  await t.test('writes the ×4 result in the format of the output name, with progress on stderr', async () => {
+    const output = path.join(dir, 'out.jpg');
+    const { code, stdout, stderr } = await pixelforge(['enhance', input, '-o', output, '--scale', '4']);
+    assert.equal(code, 0, stderr);
+    const meta = await sharp(output).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 96, 80]);
+    assert.match(stdout, /96×80 jpeg/);
+    assert.match(stderr, /enhancing: 100%/);
+  });
+
+  await t.test('--outscale resizes the native result; --json prints the metadata', async () => {
+    const output = path.join(dir, 'out.webp');
+    const { code, stdout, stderr } = await pixelforge([
+      'enhance',
+      input,
+      '-o',
+      output,
+      '--outscale',
+      '2.5',
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    const info = JSON.parse(stdout) as { width: number; height: number; model: string; format: string };
+    assert.deepEqual([info.width, info.height, info.model, info.format], [60, 50, 'esrgan-slim', 'webp']);
+  });
+
+  await t.test('bad flags exit 2 with a reason and write nothing', async () => {
+    const before = await readdir(dir);
+    const cases: [string[], RegExp][] = [
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--scale', 'four'],
+        /--scale must be a whole number/,
+      ],
+      [['enhance', input, '-o', path.join(dir, 'x.png'), '--scale', '5'], /has ×4, ×2, ×3, ×8/],
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--model', 'nope'],
+        /nope is not installed; installed: .*esrgan-slim/,
+      ],
+      [['enhance', input, '-o', path.join(dir, 'x.bmp')], /cannot tell the format/],
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--quality', '0'],
+        /--quality must be from 1 to 100/,
+      ],
+      [['enhance', input, '-o', path.join(dir, 'x.png'), '--frobnicate'], /Unknown option '--frobnicate'/],
+      [['enhance', input], /-o\/--output is required/],
+      [
+        ['enhance', path.join(dir, 'missing.png'), '-o', path.join(dir, 'x.png')],
+        /cannot read .*no such file/,
+      ],
+    ];
+    for (const [args, reason] of cases) {
+      const { code, stderr } = await pixelforge(args);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr, reason);
+    }
+    assert.deepEqual(await readdir(dir), before);
+  });
+
+  await t.test('--help exits 0', async () => {
+    const { code, stdout } = await pixelforge(['enhance', '--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /Usage: pixelforge enhance <input> -o <output>/);
+  });
+});
+
+test('pixelforge models list shows every installed model with its scales and licence', async () => {
+  const { code, stdout, stderr } = await pixelforge(['models', 'list']);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^NAME\s+SCALES\s+DEFAULT\s+LICENCE\s+SOURCE/);
+  assert.match(stdout, /esrgan-slim\s+×4 ×2 ×3 ×8\s+×4\s+MIT\s+@upscalerjs\/esrgan-slim@1\.0\.0/);
+});

@@ -1,0 +1,198 @@
+// The worker process end to end: `cmd/worker/main.ts run` as a child with the env contract, against the real stack.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { STREAMS, type AnyEvent } from '../internal/events/catalog.ts';
+import { newId } from '../internal/ids/ids.ts';
+import { WorkerExit, jobOutputKey } from '../internal/jobs/worker-contract.ts';
+import { startTestStack, type TestStack } from './support/stack.ts';
+import { makeJpeg, uploadForm } from './support/images.ts';
+import { eventually } from './support/eventually.ts';
+import { freePort } from './support/free-port.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface Worker {
+  exit: Promise<{ code: number | null; stderr: string }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function startWorker(
+  stack: TestStack,
+  jobId: string,
+  spec: object,
+  env: Record<string, string> = {},
+): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/worker/main.ts', 'run'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NATS_URL: stack.config.NATS_URL,
+      MONGO_URL: stack.config.MONGO_URL,
+      MONGO_DB: stack.config.MONGO_DB,
+      PIXELFORGE_MODELS_DIR: `${ROOT}models`,
+      PIXELFORGE_THREADS: '1',
+      PIXELFORGE_JOB_ID: jobId,
+      PIXELFORGE_JOB_SPEC: JSON.stringify(spec),
+      PIXELFORGE_JOB_ATTEMPT: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return {
+    exit: new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr }))),
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** Every event of the jobs stream about `jobId`, in stream order. */
+async function jobEvents(stack: TestStack, jobId: string): Promise<AnyEvent[]> {
+  const { jsm } = stack.conn.bus;
+  const last = (await jsm.streams.info(STREAMS.jobs.name)).state.last_seq;
+  const events: AnyEvent[] = [];
+  for (let seq = 1; seq <= last; seq++) {
+    const message = await jsm.streams.getMessage(STREAMS.jobs.name, { seq }).catch(() => null);
+    const event = message?.json<AnyEvent>();
+    if (event?.subject === jobId) events.push(event);
+  }
+  return events;
+}
+
+async function upload(stack: TestStack, image: Buffer): Promise<string> {
+  const res = await stack.request('/v1/images', {
+    method: 'POST',
+    body: uploadForm(image, { group: 'jobs' }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
+}
+
+test('the enhancement worker', async (t) => {
+  await using stack = await startTestStack();
+  const imageId = await upload(stack, await makeJpeg(48, 40));
+
+  await t.test('succeeds: output blob at 4×, progress and success events, variant on the image', async () => {
+    const jobId = `job-ok-${newId().toLowerCase()}`;
+    const spec = { source: { imageId }, model: 'esrgan-slim', scale: 4, output: { format: 'png' } };
+    const { code, stderr } = await startWorker(stack, jobId, spec).exit;
+    assert.equal(code, WorkerExit.Succeeded, stderr);
+
+    const key = jobOutputKey(jobId);
+    const blob = Buffer.concat(await (await stack.conn.blobs.get(key)).toArray());
+    const meta = await sharp(blob).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 192, 160]);
+
+    const events = await jobEvents(stack, jobId);
+    const types = events.map((e) => e.type);
+    assert.ok(types.includes('pf.job.progress'), types.join());
+    assert.equal(types.at(-1), 'pf.job.succeeded');
+    const progress = events.filter((e) => e.type === 'pf.job.progress').at(-1)!;
+    assert.equal(progress.type === 'pf.job.progress' && progress.data.done === progress.data.total, true);
+    const succeeded = events.at(-1)!;
+    assert.ok(succeeded.type === 'pf.job.succeeded');
+    assert.equal(succeeded.data.output.blobKey, key);
+    assert.equal(succeeded.data.output.width, 192);
+    assert.equal(succeeded.data.imageId, imageId);
+
+    const variant = await eventually(async () => {
+      const image = (await (await stack.request(`/v1/images/${imageId}`)).json()) as {
+        variants: { name: string; kind: string; url: string; jobId?: string }[];
+      };
+      const found = image.variants.filter((v) => v.name === key);
+      assert.equal(found.length, 1);
+      return found[0]!;
+    });
+    assert.equal(variant.kind, 'enhanced');
+    assert.equal(variant.jobId, jobId);
+    const content = await stack.request(variant.url);
+    assert.equal(content.status, 200);
+    assert.equal(content.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await content.arrayBuffer()), blob);
+  });
+
+  await t.test('an unknown model fails permanently and names the installed models', async () => {
+    const jobId = `job-model-${newId().toLowerCase()}`;
+    const { code, stderr } = await startWorker(stack, jobId, { source: { imageId }, model: 'esrgan-foo' })
+      .exit;
+    assert.equal(code, WorkerExit.Permanent, stderr);
+    const failed = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.failed');
+    assert.ok(failed?.type === 'pf.job.failed', 'no pf.job.failed event');
+    assert.equal(failed.data.retryable, false);
+    assert.equal(failed.data.code, 'unknown_model');
+    assert.match(failed.data.reason, /esrgan-foo is not installed; installed: .*esrgan-slim/);
+    assert.equal(await stack.conn.blobs.stat(jobOutputKey(jobId)), null);
+  });
+
+  await t.test('a corrupt source image fails permanently', async () => {
+    const corruptId = newId();
+    const garbage = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 0x5a)]);
+    await stack.conn.blobs.put(Readable.from([garbage]), { key: corruptId, contentType: 'image/jpeg' });
+    const jobId = `job-corrupt-${newId().toLowerCase()}`;
+    const { code, stderr } = await startWorker(stack, jobId, {
+      source: { imageId: corruptId },
+      model: 'esrgan-slim',
+    }).exit;
+    assert.equal(code, WorkerExit.Permanent, stderr);
+    const failed = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.failed');
+    assert.ok(failed?.type === 'pf.job.failed');
+    assert.equal(failed.data.code, 'corrupt_image');
+  });
+
+  await t.test('a video source is refused as not supported yet', async () => {
+    const jobId = `job-video-${newId().toLowerCase()}`;
+    const { code } = await startWorker(stack, jobId, { source: { videoId: 'v1' }, model: 'esrgan-slim' })
+      .exit;
+    assert.equal(code, WorkerExit.Permanent);
+    const failed = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.failed');
+    assert.ok(failed?.type === 'pf.job.failed');
+    assert.match(failed.data.reason, /not supported yet/);
+  });
+
+  await t.test('NATS unreachable exits retryable', async () => {
+    const port = await freePort();
+    const { code, stderr } = await startWorker(
+      stack,
+      'job-no-nats',
+      { source: { imageId }, model: 'esrgan-slim' },
+      { NATS_URL: `nats://127.0.0.1:${port}` },
+    ).exit;
+    assert.equal(code, WorkerExit.Retryable, stderr);
+    assert.match(stderr, /cannot reach NATS or MongoDB/);
+  });
+
+  await t.test('SIGTERM mid-job stops it, publishes pf.job.cancelled and exits Cancelled', async () => {
+    const bigId = await upload(stack, await makeJpeg(192, 192));
+    const jobId = `job-term-${newId().toLowerCase()}`;
+    const worker = startWorker(stack, jobId, {
+      source: { imageId: bigId },
+      model: 'esrgan-slim',
+      tile: { size: 16, pad: 0 },
+      output: { format: 'png' },
+    });
+    const first = await eventually(
+      async () => {
+        const progress = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.progress');
+        assert.ok(progress?.type === 'pf.job.progress');
+        return progress.data;
+      },
+      30_000,
+      50,
+    );
+    worker.kill('SIGTERM');
+    const { code, stderr } = await worker.exit;
+    assert.equal(code, WorkerExit.Cancelled, stderr);
+    const events = await jobEvents(stack, jobId);
+    assert.equal(events.at(-1)?.type, 'pf.job.cancelled');
+    const done = events
+      .filter((e) => e.type === 'pf.job.progress')
+      .map((e) => (e.data as { done: number }).done);
+    assert.ok(Math.max(...done) < first.total, 'the job ran to the end instead of stopping');
+    assert.ok(!events.some((e) => e.type === 'pf.job.succeeded'));
+    assert.equal(await stack.conn.blobs.stat(jobOutputKey(jobId)), null);
+  });
+});
