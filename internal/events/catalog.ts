@@ -13,7 +13,8 @@ export const STREAMS = {
   deadLetters: { name: 'PF_DEAD_LETTERS', subjects: ['pfdlq.>'] },
 } as const;
 
-const JobOutput = z.object({
+/** What a finished job stored: the blob and its facts. */
+export const JobOutput = z.object({
   blobKey: z.string().min(1),
   contentType: z.string().min(1),
   size: z.number().int().nonnegative(),
