@@ -1,0 +1,58 @@
+// `npm run bench [-- <section…>]`: runs the named benchmark sections (all top-level ones by default) and prints their tables.
+import { availableParallelism, cpus } from 'node:os';
+
+interface Section {
+  summary: string;
+  run(): Promise<string>;
+}
+
+/** Sections by name; a name with a colon is a part of a section, run only when named. */
+const SECTIONS: Record<string, Section> = {
+  enhance: {
+    summary: 'enhancement engine: speed, memory and quality',
+    run: async () => (await import('./enhance.bench.ts')).benchEnhance(),
+  },
+  'enhance:speed': {
+    summary: 'MP/s of each ×4 model vs lanczos3, UpscalerJS on TF.js wasm and the CPU peak',
+    run: async () => (await import('./enhance-speed.ts')).benchEnhanceSpeed(),
+  },
+  'enhance:memory': {
+    summary: 'peak RSS of a 2000×1500 → ×4 enhancement',
+    run: async () => (await import('./enhance-memory.ts')).benchEnhanceMemory(),
+  },
+  'enhance:quality': {
+    summary: 'PSNR/SSIM of each model vs lanczos3 on real photos',
+    run: async () => (await import('./enhance-quality.ts')).benchEnhanceQuality(),
+  },
+};
+
+const USAGE = `Usage: npm run bench [-- <section…>]
+
+Sections:
+${Object.entries(SECTIONS)
+  .map(([name, s]) => `  ${name.padEnd(18)}${s.summary}`)
+  .join('\n')}`;
+
+async function main(names: string[]): Promise<number> {
+  if (names.includes('--help') || names.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = names.filter((n) => !(n in SECTIONS));
+  if (unknown.length > 0) {
+    console.error(`unknown section ${unknown.join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
+  const selected = names.length > 0 ? names : Object.keys(SECTIONS).filter((n) => !n.includes(':'));
+  console.log(
+    `# ${new Date().toISOString()}  node ${process.version}  ${cpus()[0]?.model ?? 'unknown CPU'} × ${availableParallelism()}`,
+  );
+  for (const name of selected) {
+    const started = performance.now();
+    console.log(`\n## ${name}\n${await SECTIONS[name]!.run()}`);
+    console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
