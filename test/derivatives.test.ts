@@ -1,7 +1,9 @@
 // The WebP derivative of uploads, through the real stack: variant added, skipped, dead-lettered, orphan removed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createNatsPublisher } from '../internal/adapters/nats/publisher.ts';
 import { STREAMS } from '../internal/events/catalog.ts';
@@ -12,6 +14,7 @@ import { startDerivatives } from '../internal/wiring/derivatives.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
+import { stopProcess, waitForLine } from './support/process.ts';
 
 interface ImageBody {
   variants: { name: string; kind: string; url: string; width: number; height: number }[];
@@ -120,4 +123,30 @@ test('WebP derivatives of uploads', async (t) => {
     assert.equal(await stack.conn.blobs.stat(webpBlobKey(imageId)), null);
     assert.ok(!(await deadLetters(stack)).some((l) => l.reason.includes(imageId)));
   });
+});
+
+test('`cmd/worker/main.ts derivatives` makes derivatives as its own process and stops on SIGTERM', async () => {
+  await using stack = await startTestStack();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/worker/main.ts', 'derivatives'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: {
+      PATH: process.env.PATH,
+      NATS_URL: stack.config.NATS_URL,
+      MONGO_URL: stack.config.MONGO_URL,
+      MONGO_DB: stack.config.MONGO_DB,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    await waitForLine(child, /derivatives running/, 20_000, 'the derivatives process');
+    const imageId = await upload(stack, await makeJpeg(40, 30));
+    await eventually(async () => {
+      const image = (await (await stack.request(`/v1/images/${imageId}`)).json()) as ImageBody;
+      assert.ok(image.variants.some((v) => v.name === 'webp' && v.width === 40));
+    }, 10_000);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await stopProcess(child);
+    assert.equal(await exited, 0);
+  }
 });

@@ -113,6 +113,25 @@ test('the enhancement worker', async (t) => {
     assert.equal(content.status, 200);
     assert.equal(content.headers.get('content-type'), 'image/png');
     assert.deepEqual(Buffer.from(await content.arrayBuffer()), blob);
+
+    // A second attempt of the same job replaces the blob, and its variant event is de-duplicated.
+    const again = await startWorker(stack, jobId, spec, { PIXELFORGE_JOB_ATTEMPT: '2' }).exit;
+    assert.equal(again.code, WorkerExit.Succeeded, again.stderr);
+    const { jsm } = stack.conn.bus;
+    const last = (await jsm.streams.info(STREAMS.images.name)).state.last_seq;
+    let variantEvents = 0;
+    for (let seq = 1; seq <= last; seq++) {
+      const event = (await jsm.streams.getMessage(STREAMS.images.name, { seq })).json<AnyEvent>();
+      if (event.type === 'pf.image.variant_added' && event.data.variant.name === key) variantEvents++;
+    }
+    assert.equal(variantEvents, 1);
+    const attempts = (await jobEvents(stack, jobId)).filter((e) => e.type === 'pf.job.succeeded');
+    assert.deepEqual(
+      attempts.map((e) => e.id),
+      [`${jobId}-a1-succeeded`, `${jobId}-a2-succeeded`],
+    );
+    const replaced = Buffer.concat(await (await stack.conn.blobs.get(key)).toArray());
+    assert.equal((await sharp(replaced).metadata()).width, 192);
   });
 
   await t.test('an unknown model fails permanently and names the installed models', async () => {
