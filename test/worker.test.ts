@@ -121,8 +121,8 @@ test('the enhancement worker', async (t) => {
     const last = (await jsm.streams.info(STREAMS.images.name)).state.last_seq;
     let variantEvents = 0;
     for (let seq = 1; seq <= last; seq++) {
-      const event = (await jsm.streams.getMessage(STREAMS.images.name, { seq })).json<AnyEvent>();
-      if (event.type === 'pf.image.variant_added' && event.data.variant.name === key) variantEvents++;
+      const event = (await jsm.streams.getMessage(STREAMS.images.name, { seq }))?.json<AnyEvent>();
+      if (event?.type === 'pf.image.variant_added' && event.data.variant.name === key) variantEvents++;
     }
     assert.equal(variantEvents, 1);
     const attempts = (await jobEvents(stack, jobId)).filter((e) => e.type === 'pf.job.succeeded');
