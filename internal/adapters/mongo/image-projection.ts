@@ -12,40 +12,47 @@ export type ProjectionResult = 'applied' | 'skipped' | 'unknown-image';
  * with concurrency 1), which is what makes the read-then-write below safe without transactions.
  */
 export function createImageProjection(models: ReadModels) {
+  // The three writes of an event are independent: each is guarded by its own lastSeq, so after a crash
+  // between any of them the redelivered event redoes exactly the missing ones. So they run concurrently.
   const applyCounters = async (change: CounterChange) => {
     const inc: Record<string, number> = {};
     if (change.count) inc.count = change.count;
     if (change.from) inc[`statusCounts.${change.from}`] = -1;
     if (change.to) inc[`statusCounts.${change.to}`] = 1;
-    await guardedUpsert(() =>
-      models.groups.updateOne(
-        { _id: change.groupId, lastSeq: { $lt: change.seq } },
-        {
-          ...(Object.keys(inc).length ? { $inc: inc } : {}),
-          $max: { latestChangeAt: change.changedAt },
-          $set: { lastSeq: change.seq },
-          $setOnInsert: { name: change.groupName ?? change.groupId, createdAt: change.changedAt },
-        },
-        { upsert: true },
-      ),
-    );
     const dayInc: Record<string, number> = {};
     if (change.from) dayInc[`counts.${change.from}`] = -1;
-    if (change.to) dayInc[`counts.${change.to}`] = (dayInc[`counts.${change.to}`] ?? 0) + 1;
-    if (Object.keys(dayInc).length === 0) return;
-    await guardedUpsert(() =>
-      models.days.updateOne(
-        { _id: change.day, lastSeq: { $lt: change.seq } },
-        { $inc: dayInc, $set: { lastSeq: change.seq } },
-        { upsert: true },
+    if (change.to) dayInc[`counts.${change.to}`] = 1;
+    await Promise.all([
+      guardedUpsert(() =>
+        models.groups.updateOne(
+          { _id: change.groupId, lastSeq: { $lt: change.seq } },
+          {
+            ...(Object.keys(inc).length ? { $inc: inc } : {}),
+            $max: { latestChangeAt: change.changedAt },
+            $set: { lastSeq: change.seq },
+            $setOnInsert: { name: change.groupName ?? change.groupId, createdAt: change.changedAt },
+          },
+          { upsert: true },
+        ),
       ),
-    );
+      Object.keys(dayInc).length &&
+        guardedUpsert(() =>
+          models.days.updateOne(
+            { _id: change.day, lastSeq: { $lt: change.seq } },
+            { $inc: dayInc, $set: { lastSeq: change.seq } },
+            { upsert: true },
+          ),
+        ),
+    ]);
   };
 
   const writeImage = async (doc: ImageDoc, previous: ImageDoc | null) => {
-    if (previous) await models.images.replaceOne({ _id: doc._id, lastSeq: previous.lastSeq }, doc);
-    else await models.images.insertOne(doc);
-    if (doc.lastChange) await applyCounters(doc.lastChange);
+    await Promise.all([
+      previous
+        ? models.images.replaceOne({ _id: doc._id, lastSeq: previous.lastSeq }, doc)
+        : models.images.insertOne(doc),
+      doc.lastChange && applyCounters(doc.lastChange),
+    ]);
   };
 
   const onUploaded = async (event: EventOf<'pf.image.uploaded'>, seq: number, previous: ImageDoc | null) => {
@@ -134,13 +141,16 @@ export function createImageProjection(models: ReadModels) {
       count: -1,
       from: previous.status,
     };
-    // Tombstone first: it records the counter change, so a redelivery after a crash can finish the job.
-    await models.tombstones.updateOne(
-      { _id: previous._id },
-      { $setOnInsert: { seq, deletedAt: change.changedAt, change } },
-      { upsert: true },
-    );
-    await applyCounters(change);
+    // The tombstone records the counter change, so a redelivery after the image is gone can finish the job;
+    // the image is removed only once both are written.
+    await Promise.all([
+      models.tombstones.updateOne(
+        { _id: previous._id },
+        { $setOnInsert: { seq, deletedAt: change.changedAt, change } },
+        { upsert: true },
+      ),
+      applyCounters(change),
+    ]);
     await models.images.deleteOne({ _id: previous._id });
     return 'applied' as const;
   };

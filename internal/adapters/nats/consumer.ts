@@ -49,8 +49,7 @@ export async function startConsumer(
 
   const settle = async (m: JsMsg, outcome: HandlerOutcome) => {
     if (outcome.kind === 'ack') {
-      // ackAck waits for the server, so the ack floor (used for read-your-writes) has moved on return.
-      await m.ackAck();
+      m.ack();
     } else if (outcome.kind === 'reject') {
       await deadLetter(m, outcome.reason);
     } else if (m.info.deliveryCount >= maxDeliveries) {
@@ -109,6 +108,8 @@ export async function startConsumer(
       idle_heartbeat: heartbeatMs,
     });
     current = messages;
+    // stop() may have been called while the consumer was being set up.
+    if (stopping) messages.stop();
     void (async () => {
       for await (const status of messages.status()) {
         if (

@@ -19,12 +19,18 @@ export function createWatermark(
   pollMs = 10,
 ): Watermark {
   let known = 0;
+  let created = '';
   let pending: Promise<number> | undefined;
 
   const refresh = () => {
     pending ??= jsm.consumers
       .info(stream, consumer)
       .then((info) => {
+        // A recreated consumer (a rebuild) starts over: what the old one applied says nothing any more.
+        if (info.created !== created) {
+          created = info.created;
+          known = 0;
+        }
         // With nothing pending or in flight, everything delivered so far is applied.
         const floor =
           info.num_pending === 0 && info.num_ack_pending === 0
@@ -40,7 +46,6 @@ export function createWatermark(
   return {
     applied: refresh,
     async waitFor(seq, timeoutMs) {
-      if (known >= seq) return true;
       const deadline = Date.now() + timeoutMs;
       while (Date.now() <= deadline) {
         if ((await refresh().catch(() => known)) >= seq) return true;
