@@ -9,6 +9,7 @@ import { createLogger } from '../../../internal/telemetry/logger.ts';
 import { openConnections } from '../../../internal/wiring/connections.ts';
 import { buildIngressApp, listen } from '../../../internal/wiring/ingress.ts';
 import { startProjector } from '../../../internal/wiring/projector.ts';
+import { startDerivatives } from '../../../internal/wiring/derivatives.ts';
 import { onShutdown } from '../../../internal/wiring/shutdown.ts';
 // The local servers are the same launchers the tests use (the embedded default of DESIGN.md).
 import { startNatsServer } from '../../../test/support/nats-server.ts';
@@ -21,7 +22,7 @@ export const command: Command = {
   help: `Usage: pixelforge up [--data-dir DIR] [--port N] [--host H]
 
 Starts nats-server (JetStream store in DIR/nats) and the local Mongo-wire server (DIR/mongo), unless
-NATS_URL / MONGO_URL name servers to use instead; then the projector and the ingress. Prints the URL
+NATS_URL / MONGO_URL name servers to use instead; then the projector, the WebP derivatives and the ingress. Prints the URL
 and the local admin API key (kept in DIR/admin.key). Ctrl-C stops everything; the data stays in DIR.
 
 Options:
@@ -67,6 +68,7 @@ Options:
     });
     const conn = await openConnections(config, 'up');
     const projector = await startProjector(config, conn, logger);
+    const derivatives = await startDerivatives(config, conn, logger);
     const server = await listen(buildIngressApp(config, conn, logger), config.PORT, args.values.host!);
     process.stdout.write(
       [
@@ -83,6 +85,7 @@ Options:
     onShutdown(logger, [
       server.close,
       projector.stop,
+      derivatives.stop,
       conn.close,
       async () => nats?.stop(),
       async () => mongo?.stop(),
