@@ -1,5 +1,6 @@
 // Failures of the servers around the ingress: NATS down during an upload, and blobs whose event never came.
 import { test } from 'node:test';
+import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { startTestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
@@ -44,7 +45,7 @@ test('the sweeper removes blobs whose upload event never arrived, and only those
   const { id, seq } = await res.json();
   assert.ok(await stack.conn.progress.waitFor(seq, 5000));
   // An ingress that died between storing the bytes and publishing leaves exactly this behind.
-  await stack.conn.blobs.put([jpeg], {
+  await stack.conn.blobs.put(Readable.from([jpeg]), {
     key: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
     contentType: 'image/jpeg',
     metadata: { imageId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
