@@ -1,6 +1,7 @@
 // Process configuration from the environment, validated with zod once at start-up.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { controllerConfigFields } from './controller-config.ts';
 
 const MiB = 1024 * 1024;
 
@@ -13,6 +14,7 @@ const int = (min: number, max: number) =>
 
 /** Every variable Pixelforge reads, with its default. Unknown variables are ignored. */
 export const ConfigSchema = z.object({
+  ...controllerConfigFields,
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),

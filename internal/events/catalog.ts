@@ -35,7 +35,18 @@ const dataSchemas = {
   'pf.image.deleted': z.object({ imageId: z.string().min(1), blobKeys: z.array(z.string()).default([]) }),
   'pf.image.variant_added': z.object({ imageId: z.string().min(1), variant: Variant }),
   'pf.enhancement.requested': z.object({ jobId: z.string().min(1).max(63), spec: EnhancementSpec }),
-  'pf.job.scheduled': z.object({ jobId: z.string().min(1), attempt: z.number().int().positive() }),
+  'pf.enhancement.cancel_requested': z.object({
+    jobId: z.string().min(1).max(63),
+    reason: z.string().max(2000).optional(),
+  }),
+  'pf.job.scheduled': z.object({
+    jobId: z.string().min(1),
+    attempt: z.number().int().positive(),
+    /** The job's spec: lets the jobs read model show jobs created with kubectl, which have no request event. */
+    spec: EnhancementSpec.optional(),
+    /** The Job (or local process) running this attempt. */
+    workload: z.string().optional(),
+  }),
   'pf.job.progress': z.object({
     jobId: z.string().min(1),
     done: z.number().int().nonnegative(),

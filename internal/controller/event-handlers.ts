@@ -1,0 +1,120 @@
+// What the controller does with events: requests become EnhancementJobs (named by the request, so a
+// redelivered or re-published request creates nothing new), cancel requests set spec.cancel, and worker
+// reports are folded into status by a reconcile before they are acknowledged.
+import { ZodError } from 'zod';
+import type { AnyEvent, EventOf } from '../events/catalog.ts';
+import { ack, reject, retry, type Delivery, type HandlerOutcome } from '../ports/event-bus.ts';
+import { ResourceExistsError, isConflict, type ResourceStore } from '../ports/resource-store.ts';
+import { JobName, isTerminal, newEnhancementJob, type EnhancementJob } from '../resources/enhancement-job.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { WorkQueue } from './work-queue.ts';
+import type { WorkerReports } from './worker-reports.ts';
+import { CONTROLLER_SOURCE } from '../jobs/job-view.ts';
+
+export interface EventHandlerDeps {
+  store: ResourceStore;
+  cache: { get(name: string): EnhancementJob | undefined };
+  queue: WorkQueue;
+  reports: WorkerReports;
+  logger: Logger;
+  /** How long a terminal report waits for its reconcile before asking for redelivery (default 20 000 ms). */
+  settleTimeoutMs?: number;
+}
+
+/** The handler for pf.enhancement.* (requests and cancellations). */
+export function createRequestHandler({ store, logger }: EventHandlerDeps) {
+  return async function handleRequest({ event }: Delivery): Promise<HandlerOutcome> {
+    if (event.type === 'pf.enhancement.requested') return createFromRequest(event);
+    if (event.type === 'pf.enhancement.cancel_requested') return cancelFromRequest(event);
+    return ack;
+  };
+
+  async function createFromRequest(event: EventOf<'pf.enhancement.requested'>): Promise<HandlerOutcome> {
+    const { jobId, spec } = event.data;
+    const name = JobName.safeParse(jobId);
+    if (!name.success) return reject(`jobId ${JSON.stringify(jobId)}: ${name.error.issues[0]!.message}`);
+    try {
+      const job = newEnhancementJob(jobId, spec, { 'pixelforge.io/requested-via': 'event' });
+      job.metadata.annotations = { 'pixelforge.io/request-id': event.id, 'pixelforge.io/actor': event.actor };
+      await store.create(job);
+      logger.info('job created from a request', { job: jobId, actor: event.actor });
+    } catch (err) {
+      if (err instanceof ResourceExistsError) return ack;
+      if (err instanceof ZodError) return reject(`invalid request: ${err.issues[0]?.message ?? err.message}`);
+      throw err;
+    }
+    return ack;
+  }
+
+  async function cancelFromRequest(
+    event: EventOf<'pf.enhancement.cancel_requested'>,
+  ): Promise<HandlerOutcome> {
+    const job = await store.get(event.data.jobId);
+    if (!job || job.spec.cancel || isTerminal(job.status?.phase)) return ack;
+    try {
+      await store.update({ ...job, spec: { ...job.spec, cancel: true } });
+      logger.info('cancel requested', { job: job.metadata.name, actor: event.actor });
+      return ack;
+    } catch (err) {
+      if (isConflict(err)) return retry('the job changed while cancelling it', 100);
+      throw err;
+    }
+  }
+}
+
+/** The handler for pf.job.* from workers: progress is recorded, terminal reports are written before the ack. */
+export function createReportHandler(deps: EventHandlerDeps) {
+  const { cache, queue, reports } = deps;
+  const settleTimeoutMs = deps.settleTimeoutMs ?? 20_000;
+  return async function handleReport({ event, working }: Delivery): Promise<HandlerOutcome> {
+    if (event.source === CONTROLLER_SOURCE || !('jobId' in event.data)) return ack;
+    const name = (event.data as { jobId: string }).jobId;
+    if (!recordReport(reports, event)) return ack;
+    if (event.type === 'pf.job.progress') {
+      queue.add(name);
+      return ack;
+    }
+    // Terminal reports: acknowledge only once status carries them, so a controller restart cannot lose them.
+    const deadline = Date.now() + settleTimeoutMs;
+    while (Date.now() < deadline) {
+      await queue.addAndWait(name, settleTimeoutMs).catch(() => {});
+      const job = cache.get(name);
+      if (!job || settled(job, event)) return ack;
+      working();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return retry(`job ${name} has not settled yet`, 2000);
+  };
+}
+
+function recordReport(reports: WorkerReports, event: AnyEvent): boolean {
+  switch (event.type) {
+    case 'pf.job.progress': {
+      const { done, total, unit } = event.data;
+      reports.record(event.data.jobId, { progress: { done, total, unit } });
+      return true;
+    }
+    case 'pf.job.succeeded':
+      reports.record(event.data.jobId, { output: event.data.output });
+      return true;
+    case 'pf.job.failed': {
+      const { code, reason, retryable } = event.data;
+      reports.record(event.data.jobId, { failure: { code, reason, retryable } });
+      return true;
+    }
+    case 'pf.job.cancelled':
+      reports.record(event.data.jobId, { cancelled: true });
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** True once the job's status reflects the terminal report (or the job moved past it). */
+function settled(job: EnhancementJob, event: AnyEvent): boolean {
+  const phase = job.status?.phase;
+  if (event.type === 'pf.job.succeeded')
+    return phase === 'Succeeded' ? !!job.status?.output : isTerminal(phase);
+  // A failure or a cancellation is settled when the controller has acted on the attempt's end.
+  return isTerminal(phase) || !!job.status?.retryAt;
+}

@@ -1,0 +1,39 @@
+// The lifecycle events the controller publishes. Ids are derived from the job (and attempt), so a
+// reconcile retried after a conflict or a restart publishes each fact once (JetStream de-duplicates).
+import type { EventPublisher } from '../ports/event-bus.ts';
+import type { EnhancementJob } from '../resources/enhancement-job.ts';
+
+export interface LifecycleEvents {
+  scheduled(job: EnhancementJob, attempt: number, workload: string): Promise<void>;
+  cancelled(job: EnhancementJob, reason: string): Promise<void>;
+  /** The job failed for good (the worker's own pf.job.failed may have said it was retryable). */
+  failed(job: EnhancementJob, code: string, reason: string): Promise<void>;
+}
+
+/** Lifecycle events over `publisher`. */
+export function createLifecycleEvents(publisher: EventPublisher): LifecycleEvents {
+  return {
+    async scheduled(job, attempt, workload) {
+      const jobId = job.metadata.name;
+      await publisher.publish(
+        'pf.job.scheduled',
+        jobId,
+        { jobId, attempt, spec: job.spec, workload },
+        { id: `${jobId}-a${attempt}-scheduled` },
+      );
+    },
+    async cancelled(job, reason) {
+      const jobId = job.metadata.name;
+      await publisher.publish('pf.job.cancelled', jobId, { jobId, reason }, { id: `${jobId}-cancelled` });
+    },
+    async failed(job, code, reason) {
+      const jobId = job.metadata.name;
+      await publisher.publish(
+        'pf.job.failed',
+        jobId,
+        { jobId, code, reason: reason.slice(0, 2000) || code, retryable: false },
+        { id: `${jobId}-failed` },
+      );
+    },
+  };
+}
