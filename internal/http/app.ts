@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './context.ts';
 import { createErrorHandler } from './errors.ts';
 import { createHttpMetrics } from './metrics.ts';
 import { readYourWrites } from './read-your-writes.ts';
+import { traceRequests } from './tracing.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -29,6 +30,7 @@ export function createApp(deps: AppDeps, logger: Logger) {
   app.notFound((c) =>
     c.json({ code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
   );
+  app.use('*', traceRequests());
   app.use('*', metrics.middleware);
   app.use('/v1/*', apiKeyAuth({ keys: deps.apiKeys }));
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));

@@ -20,18 +20,18 @@ const tracer = trace.getTracer('pixelforge');
 export async function inSpan<T>(
   name: string,
   options: {
-    kind?: 'consumer' | 'producer' | 'internal';
+    kind?: 'consumer' | 'producer' | 'server' | 'internal';
     parent?: Context;
     attributes?: Record<string, string | number>;
   },
   fn: () => Promise<T>,
 ): Promise<T> {
-  const kind =
-    options.kind === 'consumer'
-      ? SpanKind.CONSUMER
-      : options.kind === 'producer'
-        ? SpanKind.PRODUCER
-        : SpanKind.INTERNAL;
+  const kind = {
+    consumer: SpanKind.CONSUMER,
+    producer: SpanKind.PRODUCER,
+    server: SpanKind.SERVER,
+    internal: SpanKind.INTERNAL,
+  }[options.kind ?? 'internal'];
   return tracer.startActiveSpan(
     name,
     { kind, attributes: options.attributes ?? {} },

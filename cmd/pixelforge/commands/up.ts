@@ -6,6 +6,7 @@ import { loadConfig } from '../../../internal/config/config.ts';
 import { parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { generateApiKey, hashApiKey } from '../../../internal/http/auth.ts';
 import { createLogger } from '../../../internal/telemetry/logger.ts';
+import { startTracing } from '../../../internal/telemetry/tracing.ts';
 import { openConnections } from '../../../internal/wiring/connections.ts';
 import { buildIngressApp, listen } from '../../../internal/wiring/ingress.ts';
 import { startProjector } from '../../../internal/wiring/projector.ts';
@@ -66,6 +67,7 @@ Options:
         .filter(Boolean)
         .join(','),
     });
+    const stopTracing = startTracing('pixelforge', config.PIXELFORGE_TRACES);
     const conn = await openConnections(config, 'up');
     const projector = await startProjector(config, conn, logger);
     const derivatives = await startDerivatives(config, conn, logger);
@@ -89,6 +91,7 @@ Options:
       conn.close,
       async () => nats?.stop(),
       async () => mongo?.stop(),
+      stopTracing,
     ]);
     return new Promise<number>(() => {});
   },
