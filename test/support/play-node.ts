@@ -44,9 +44,10 @@ export function playNode(kubeConfig: KubeConfig, namespace: string): PlayedNode 
     running: async (name) =>
       void (await patchStatus(name, { startTime: await startTime(name), active: 1, ready: 1 })),
     async succeeded(name) {
+      const started = await startTime(name);
       const at = now();
       await patchStatus(name, {
-        startTime: await startTime(name),
+        startTime: started,
         active: 0,
         ready: 0,
         succeeded: 1,
@@ -58,6 +59,7 @@ export function playNode(kubeConfig: KubeConfig, namespace: string): PlayedNode 
       });
     },
     async failed(name, exitCode) {
+      const started = await startTime(name);
       const at = now();
       const policy = exitCode === 42;
       const reason = policy ? 'PodFailurePolicy' : 'BackoffLimitExceeded';
@@ -65,7 +67,7 @@ export function playNode(kubeConfig: KubeConfig, namespace: string): PlayedNode 
         ? `Container worker for pod ${namespace}/${name}-abcde failed with exit code ${exitCode} matching FailJob rule at index 0`
         : 'Job has reached the specified backoff limit';
       await patchStatus(name, {
-        startTime: await startTime(name),
+        startTime: started,
         active: 0,
         ready: 0,
         failed: 1,
