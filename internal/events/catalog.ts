@@ -14,13 +14,14 @@ export const STREAMS = {
 } as const;
 
 /** What a finished job stored: the blob and its facts. */
-export const JobOutput = z.object({
-  blobKey: z.string().min(1),
-  contentType: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+export /** Where a job's output is: the same facts as a variant's bytes. */
+const JobOutput = Variant.pick({
+  blobKey: true,
+  contentType: true,
+  size: true,
+  width: true,
+  height: true,
+  sha256: true,
 });
 
 const dataSchemas = {

@@ -105,6 +105,12 @@ export const Statistics = z.record(ImageStatus, z.number().int()).openapi({
   example: { new: 3, review: 1, accepted: 7, deleted: 0 },
 });
 
+/** A JSON response of `schema`, for the OpenAPI document. */
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
 /** The error responses every route may give, for the OpenAPI document. */
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(

@@ -9,13 +9,9 @@ import {
   GroupsQuery,
   Statistics,
   StatisticsQuery,
+  jsonContent,
   problemResponses,
 } from '../schemas.ts';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function registerGroupRoutes(app: App, { images, queries }: AppDeps): void {
   app.openapi(
@@ -25,7 +21,7 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       summary: 'Create a group (names are unique, case-insensitively)',
       security: [{ apiKey: [] }],
       request: { body: { content: { 'application/json': { schema: GroupBody } } } },
-      responses: { 201: json(GroupCreated, 'Created'), ...problemResponses(400, 401, 409, 503) },
+      responses: { 201: jsonContent(GroupCreated, 'Created'), ...problemResponses(400, 401, 409, 503) },
     }),
     async (c) => {
       const group = await images.createGroup(c.req.valid('json').name, c.get('actor'));
@@ -42,7 +38,7 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       description:
         'With `status`, only groups holding images in that status, with only those images; `count` is their number.',
       request: { query: GroupsQuery },
-      responses: { 200: json(GroupPage, 'A page of groups'), ...problemResponses(400) },
+      responses: { 200: jsonContent(GroupPage, 'A page of groups'), ...problemResponses(400) },
     }),
     async (c) => {
       const { status, limit, cursor } = c.req.valid('query');
@@ -61,7 +57,10 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       path: '/v1/statistics',
       summary: 'Images created in the last `days` days (UTC, today included) by current status',
       request: { query: StatisticsQuery },
-      responses: { 200: json(Statistics, 'Counts per status, zeros included'), ...problemResponses(400) },
+      responses: {
+        200: jsonContent(Statistics, 'Counts per status, zeros included'),
+        ...problemResponses(400),
+      },
     }),
     async (c) => c.json(await queries.statistics(c.req.valid('query').days), 200),
   );

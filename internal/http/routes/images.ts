@@ -15,6 +15,7 @@ import {
   MetadataBody,
   Uploaded,
   Written,
+  jsonContent,
   problemResponses,
 } from '../schemas.ts';
 
@@ -48,11 +49,6 @@ const StatusChange = z.object({
   status: z.enum(IMAGE_STATUSES, { error: `status must be one of ${IMAGE_STATUSES.join(', ')}` }),
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
 export function registerImageRoutes(app: App, deps: AppDeps): void {
   const { images, queries, blobs, maxUploadBytes } = deps;
 
@@ -77,7 +73,7 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       },
     },
     responses: {
-      201: json(Uploaded, 'Stored; the image appears in reads once projected'),
+      201: jsonContent(Uploaded, 'Stored; the image appears in reads once projected'),
       ...problemResponses(400, 401, 404, 413, 415, 422, 503),
     },
   });
@@ -131,7 +127,7 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       path: '/v1/images/{id}',
       summary: 'An image: metadata, status, variants and the URL of its bytes',
       request: { params: ImageIdParam, query: AfterQuery },
-      responses: { 200: json(Image, 'The image'), ...problemResponses(400, 404) },
+      responses: { 200: jsonContent(Image, 'The image'), ...problemResponses(400, 404) },
     }),
     async (c) => c.json((await images.get(c.req.valid('param').id)) as never, 200),
   );
@@ -154,7 +150,7 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       summary: 'Change the uploader or tags of an image',
       security: [{ apiKey: [] }],
       request: { params: ImageIdParam, body: { content: { 'application/json': { schema: MetadataBody } } } },
-      responses: { 200: json(Written, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
+      responses: { 200: jsonContent(Written, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -171,7 +167,7 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       security: [{ apiKey: [] }],
       request: { params: ImageIdParam, body: { content: { 'application/json': { schema: StatusChange } } } },
       responses: {
-        200: json(Written.extend({ status: z.enum(IMAGE_STATUSES) }), 'Accepted'),
+        200: jsonContent(Written.extend({ status: z.enum(IMAGE_STATUSES) }), 'Accepted'),
         ...problemResponses(400, 401, 404, 503),
       },
     }),
@@ -205,7 +201,7 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       path: '/v1/images',
       summary: 'Images, newest upload first',
       request: { query: ImagesQuery },
-      responses: { 200: json(ImagePage, 'A page of images'), ...problemResponses(400) },
+      responses: { 200: jsonContent(ImagePage, 'A page of images'), ...problemResponses(400) },
     }),
     async (c) => {
       const { group, status, limit, cursor } = c.req.valid('query');
