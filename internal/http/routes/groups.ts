@@ -1,5 +1,4 @@
 // /v1/groups and /v1/statistics: group creation, groups with their images, per-status statistics.
-import type { z } from '@hono/zod-openapi';
 import { createRoute } from '@hono/zod-openapi';
 import type { App, AppDeps } from '../context.ts';
 import {
