@@ -100,3 +100,30 @@ test('the event bus on a real nats-server', async (t) => {
     },
   );
 });
+
+test('a consumer keeps consuming after nats-server restarts', async () => {
+  await using nats = await startNatsServer();
+  await using bus = await connectBus(nats.url, { name: 'test' });
+  const publisher = createNatsPublisher(bus.js, { source: 'test' });
+  const names: string[] = [];
+  const consumer = await startConsumer(
+    bus,
+    {
+      name: 'survivor',
+      stream: STREAMS.images.name,
+      concurrency: 1,
+      handler: async ({ event }: Delivery) => {
+        if (event.type === 'pf.group.created') names.push(event.data.name);
+        return ack;
+      },
+    },
+    { logger: silentLogger, heartbeatMs: 1000, restartDelayMs: 100 },
+  );
+  await publisher.publish('pf.group.created', 'G1', group(1));
+  await eventually(() => assert.deepEqual(names, ['group 1']));
+  await nats.kill();
+  await nats.restart();
+  await eventually(() => publisher.publish('pf.group.created', 'G2', group(2)), 15_000, 200);
+  await eventually(() => assert.deepEqual(names, ['group 1', 'group 2']), 20_000);
+  await consumer.stop();
+});
