@@ -82,6 +82,8 @@ export const controllerConfigFields = {
   PIXELFORGE_WORKER_SERVICE_ACCOUNT: z.string().min(1).optional(),
   /** A Secret whose keys become the workers' environment (e.g. MONGO_URL with credentials). */
   PIXELFORGE_WORKER_ENV_SECRET: z.string().min(1).optional(),
+  /** Port of the controller's /healthz and /readyz. */
+  PIXELFORGE_HEALTH_PORT: int(0, 65535).default(8081),
   /** Local runtime: the worker command as a JSON array (default: node --import tsx cmd/worker/main.ts run). */
   PIXELFORGE_LOCAL_WORKER_COMMAND: json(z.array(z.string()).min(1)).optional(),
 };
