@@ -9,6 +9,7 @@ import { createErrorHandler } from './errors.ts';
 import { createHttpMetrics } from './metrics.ts';
 import { readYourWrites } from './read-your-writes.ts';
 import { traceRequests } from './tracing.ts';
+import { registerEnhancementRoutes } from './routes/enhancements.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps, logger: Logger) {
   });
   registerImageRoutes(app, deps);
   registerGroupRoutes(app, deps);
+  if (deps.enhancements) registerEnhancementRoutes(app, deps.enhancements);
   registerSystemRoutes(app, deps, metrics.registry);
   registerWebUi(app);
   return app;

@@ -4,6 +4,7 @@ import type { ImageService } from '../images/image-service.ts';
 import type { ProjectionProgress } from '../images/views.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Queries } from '../adapters/mongo/queries.ts';
+import type { EnhancementService } from '../jobs/enhancement-service.ts';
 
 export type AppEnv = { Variables: { actor: string } };
 export type App = OpenAPIHono<AppEnv>;
@@ -18,4 +19,6 @@ export interface AppDeps {
   apiKeys: Map<string, string>;
   maxUploadBytes: number;
   readWaitMs: number;
+  /** /v1/enhancements; absent in apps built without the jobs read model. */
+  enhancements?: EnhancementService;
 }

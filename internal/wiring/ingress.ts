@@ -8,6 +8,7 @@ import { createApp, type IngressApp } from '../http/app.ts';
 import { parseApiKeyHashes } from '../http/auth.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
+import { buildEnhancementService } from './enhancements.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
@@ -35,6 +36,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
       readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
+      enhancements: buildEnhancementService(config, conn),
     },
     logger,
   );

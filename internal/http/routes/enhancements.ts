@@ -1,0 +1,199 @@
+// /v1/enhancements: request an enhancement (202, the controller does the work), read and list jobs from
+// the read model, cancel one, and follow one's progress as server-sent events.
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { AnyEvent } from '../../events/catalog.ts';
+import { CONTROLLER_SOURCE, type JobView } from '../../jobs/job-view.ts';
+import { EnhancementRequest, endsJob, type EnhancementService } from '../../jobs/enhancement-service.ts';
+import { JOB_PHASES } from '../../resources/enhancement-job.ts';
+import { jobOutputKey } from '../../jobs/worker-contract.ts';
+import type { App } from '../context.ts';
+import { jsonContent, problemResponses } from '../schemas.ts';
+
+const Enhancement = z
+  .object({
+    id: z.string(),
+    imageId: z.string().nullable(),
+    model: z.string().nullable(),
+    phase: z.enum(JOB_PHASES),
+    progress: z.object({ done: z.number(), total: z.number(), unit: z.string() }).nullable(),
+    attempts: z.number().int(),
+    cancelRequested: z.boolean(),
+    output: z
+      .object({
+        blobKey: z.string(),
+        contentType: z.string(),
+        size: z.number(),
+        width: z.number(),
+        height: z.number(),
+      })
+      .passthrough()
+      .nullable(),
+    /** Where the result downloads from, once it exists. */
+    outputUrl: z.string().nullable(),
+    error: z.object({ code: z.string(), reason: z.string(), retryable: z.boolean() }).nullable(),
+    createdAt: z.string(),
+    scheduledAt: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .openapi('Enhancement');
+
+const Accepted = z
+  .object({
+    id: z.string(),
+    phase: z.literal('Pending'),
+    seq: z.number().int(),
+    url: z.string(),
+    events: z.string(),
+  })
+  .openapi('EnhancementAccepted');
+
+const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an enhancement id')
+    .max(63)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+const ListQuery = z.object({
+  phase: z.enum(JOB_PHASES).optional(),
+  imageId: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** The JSON shape of a job. */
+export function enhancementJson(view: JobView) {
+  return {
+    id: view.id,
+    imageId: view.imageId,
+    model: view.model,
+    phase: view.phase,
+    progress: view.progress,
+    attempts: view.attempts,
+    cancelRequested: view.cancelRequested,
+    output: view.output,
+    outputUrl:
+      view.output && view.imageId
+        ? `/v1/images/${view.imageId}/variants/${encodeURIComponent(jobOutputKey(view.id))}/content`
+        : null,
+    error: view.error,
+    createdAt: iso(view.createdAt)!,
+    scheduledAt: iso(view.scheduledAt),
+    startedAt: iso(view.startedAt),
+    completedAt: iso(view.completedAt),
+    updatedAt: iso(view.updatedAt)!,
+  };
+}
+
+/** Registers the routes; `heartbeatMs` keeps idle SSE connections open through proxies. */
+export function registerEnhancementRoutes(app: App, service: EnhancementService, heartbeatMs = 15_000): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/enhancements',
+      summary: 'Request an enhancement of an image (the controller runs it; follow it at the returned URL)',
+      description:
+        'Send `Idempotency-Key` to make a retried request name the same job. External systems may publish `pf.enhancement.requested` on NATS instead.',
+      security: [{ apiKey: [] }],
+      request: { body: { content: { 'application/json': { schema: EnhancementRequest } } } },
+      responses: { 202: jsonContent(Accepted, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
+    }),
+    async (c) => {
+      const key = c.req.header('idempotency-key')?.slice(0, 200);
+      const { id, seq } = await service.request(c.req.valid('json'), c.get('actor'), key);
+      const url = `/v1/enhancements/${id}`;
+      c.header('Location', url);
+      return c.json({ id, phase: 'Pending' as const, seq, url, events: `${url}/events` }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/enhancements',
+      summary: 'Enhancement jobs, newest first, optionally by phase or image',
+      request: { query: ListQuery },
+      responses: {
+        200: jsonContent(z.object({ items: z.array(Enhancement), next: z.string().nullable() }), 'A page'),
+        ...problemResponses(400),
+      },
+    }),
+    async (c) => {
+      const { phase, imageId, limit, cursor } = c.req.valid('query');
+      const page = await service.list({
+        limit,
+        ...(phase ? { phase } : {}),
+        ...(imageId ? { imageId } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      return c.json({ items: page.items.map(enhancementJson), next: page.next }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/enhancements/{id}',
+      summary: 'One enhancement job: phase, progress, attempts, output or error',
+      request: { params: IdParam },
+      responses: { 200: jsonContent(Enhancement, 'The job'), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json(enhancementJson(await service.get(c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/enhancements/{id}',
+      summary: 'Cancel an enhancement job (the controller stops its worker)',
+      security: [{ apiKey: [] }],
+      request: { params: IdParam },
+      responses: {
+        202: jsonContent(z.object({ id: z.string(), seq: z.number().int() }), 'Cancellation requested'),
+        ...problemResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => c.json(await service.cancel(c.req.valid('param').id, c.get('actor')), 202),
+  );
+
+  app.get('/v1/enhancements/:id/events', async (c) => {
+    const id = IdParam.parse({ id: c.req.param('id') }).id;
+    const queue: AnyEvent[] = [];
+    let wake: () => void = () => {};
+    const { snapshot, unsubscribe } = await service.follow(id, (event) => {
+      queue.push(event);
+      wake();
+    });
+    return streamSSE(c, async function streamJobEvents(stream) {
+      stream.onAbort(() => {
+        unsubscribe();
+        wake();
+      });
+      try {
+        await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(enhancementJson(snapshot)) });
+        let done = ['Succeeded', 'Failed', 'Cancelled'].includes(snapshot.phase);
+        while (!done && !stream.aborted) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, heartbeatMs).unref();
+            });
+            if (queue.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
+            continue;
+          }
+          const event = queue.shift()!;
+          await stream.writeSSE({ id: event.id, event: event.type, data: JSON.stringify(event.data) });
+          done = endsJob(event, CONTROLLER_SOURCE);
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+}

@@ -1,0 +1,120 @@
+// The enhancement use cases behind /v1/enhancements: request (an event the controller turns into an
+// EnhancementJob), read the jobs read model, cancel, and follow a job's events live.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { AnyEvent } from '../events/catalog.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/errors.ts';
+import { newId } from '../ids/ids.ts';
+import type { EventPublisher } from '../ports/event-bus.ts';
+import type { JobView, JobViewPhase } from './job-view.ts';
+import { EnhancementSpec, OutputOptions, TileOptions } from './spec.ts';
+
+/** The body of POST /v1/enhancements: an image and how to enhance it. */
+export const EnhancementRequest = z
+  .object({
+    imageId: z.string().min(1).max(64),
+    model: z.string().min(1).max(100),
+    scale: EnhancementSpec.shape.scale,
+    outscale: EnhancementSpec.shape.outscale,
+    tile: TileOptions.optional(),
+    output: OutputOptions.partial().optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+  })
+  .strict();
+export type EnhancementRequest = z.infer<typeof EnhancementRequest>;
+
+/** Reads of the jobs read model. */
+export interface JobReads {
+  get(id: string): Promise<JobView | null>;
+  list(query: { phase?: JobViewPhase; imageId?: string; limit: number; cursor?: string }): Promise<{
+    items: JobView[];
+    next: string | null;
+  }>;
+}
+
+/** Live job events, for server-sent progress. */
+export interface JobEventFeed {
+  /** Calls `onEvent` for each event about `jobId` until the returned function is called. */
+  subscribe(jobId: string, onEvent: (event: AnyEvent) => void): () => void;
+}
+
+export interface EnhancementServiceDeps {
+  events: EventPublisher;
+  reads: JobReads;
+  feed: JobEventFeed;
+  imageExists(imageId: string): Promise<boolean>;
+  /** Read-your-writes: waits until the jobs read model has applied everything published so far. */
+  caughtUp(timeoutMs: number): Promise<boolean>;
+  readWaitMs: number;
+}
+
+/** A job id is a resource name: a ULID in lower case, or one derived from the client's idempotency key. */
+function jobIdFor(actor: string, idempotencyKey?: string): string {
+  if (!idempotencyKey) return newId().toLowerCase();
+  return `r${createHash('sha256').update(`${actor}\n${idempotencyKey}`).digest('hex').slice(0, 25)}`;
+}
+
+const TERMINAL = new Set<JobViewPhase>(['Succeeded', 'Failed', 'Cancelled']);
+
+export function createEnhancementService(deps: EnhancementServiceDeps) {
+  const { events, reads } = deps;
+
+  const get = async (id: string): Promise<JobView> => {
+    const found =
+      (await reads.get(id)) ?? ((await deps.caughtUp(deps.readWaitMs)) ? await reads.get(id) : null);
+    if (!found) throw new NotFoundError('enhancement', id);
+    return found;
+  };
+
+  return {
+    /** Publishes the request; the controller creates EnhancementJob `id` from it. */
+    async request(input: EnhancementRequest, actor: string, idempotencyKey?: string) {
+      const { imageId, output, ...rest } = input;
+      const spec = EnhancementSpec.safeParse({ source: { imageId }, ...rest, ...(output ? { output } : {}) });
+      if (!spec.success) throw new ValidationError(spec.error.issues[0]!.message, spec.error.issues);
+      if (!(await deps.imageExists(imageId))) throw new NotFoundError('image', imageId);
+      const id = jobIdFor(actor, idempotencyKey);
+      const receipt = await events.publish(
+        'pf.enhancement.requested',
+        id,
+        { jobId: id, spec: spec.data },
+        { actor, id: `${id}-requested` },
+      );
+      return { id, seq: receipt.seq, duplicate: receipt.duplicate };
+    },
+    get,
+    list: reads.list,
+    /** Asks the controller to stop the job; 409 when it already finished. */
+    async cancel(id: string, actor: string) {
+      const job = await get(id);
+      if (TERMINAL.has(job.phase))
+        throw new ConflictError(`enhancement ${id} already ${job.phase.toLowerCase()}`);
+      const receipt = await events.publish(
+        'pf.enhancement.cancel_requested',
+        id,
+        { jobId: id, reason: `cancelled by ${actor}` },
+        { actor, id: `${id}-cancel-requested` },
+      );
+      return { id, seq: receipt.seq };
+    },
+    /** Subscribes before reading, so nothing between the snapshot and the first live event is lost. */
+    async follow(id: string, onEvent: (event: AnyEvent) => void) {
+      const unsubscribe = deps.feed.subscribe(id, onEvent);
+      try {
+        return { snapshot: await get(id), unsubscribe };
+      } catch (err) {
+        unsubscribe();
+        throw err;
+      }
+    },
+  };
+}
+
+export type EnhancementService = ReturnType<typeof createEnhancementService>;
+
+/** True when the event ends the job (what the SSE stream closes on). */
+export function endsJob(event: AnyEvent, controllerSource: string): boolean {
+  if (event.type === 'pf.job.succeeded') return true;
+  if (event.type === 'pf.job.failed') return !event.data.retryable;
+  return event.type === 'pf.job.cancelled' && event.source === controllerSource;
+}

@@ -1,0 +1,167 @@
+// /v1/enhancements end to end in the local mode: upload → POST → the controller runs the real worker as a
+// child process → progress over SSE → the enhanced variant downloads; plus validation, failure and cancel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import type { Config } from '../internal/config/config.ts';
+import { silentLogger } from '../internal/telemetry/logger.ts';
+import { startController, type RunningController } from '../internal/wiring/controller.ts';
+import { eventually } from './support/eventually.ts';
+import { makeJpeg, uploadForm } from './support/images.ts';
+import { startTestStack } from './support/stack.ts';
+
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Reads a server-sent event stream to its end: `[event, data]` pairs. */
+async function readSse(res: Response): Promise<[string, unknown][]> {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data:'))
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? 'null';
+      return [event, JSON.parse(data)];
+    });
+}
+
+test('enhancements over HTTP, run by the local controller', async (t) => {
+  await using stack = await startTestStack();
+  const { request } = stack;
+  const base: Config = {
+    ...stack.config,
+    PIXELFORGE_RUNTIME: 'local',
+    PIXELFORGE_NAMESPACE: 'http-test',
+    PIXELFORGE_LEADER_ELECTION: false,
+    PIXELFORGE_PROGRESS_INTERVAL_MS: 0,
+    PIXELFORGE_RETRY_BASE_MS: 100,
+    PIXELFORGE_THREADS: 1,
+  };
+  let controller: RunningController = await startController(base, stack.conn, silentLogger);
+  t.after(() => controller.stop());
+
+  const upload = await request('/v1/images', {
+    method: 'POST',
+    body: uploadForm(await makeJpeg(48, 32), { group: 'E' }),
+  });
+  assert.equal(upload.status, 201);
+  const imageId = ((await upload.json()) as { id: string }).id;
+
+  await t.test('bad requests are refused before anything is published', async () => {
+    const unknownImage = await request(
+      '/v1/enhancements',
+      json({ imageId: '01JZZZZZZZZZZZZZZZZZZZZZZZ', model: 'esrgan-slim' }),
+    );
+    assert.equal(unknownImage.status, 404);
+    assert.equal(((await unknownImage.json()) as { code: string }).code, 'not_found');
+    for (const body of [
+      { imageId, model: 'esrgan-slim', scale: 99 },
+      { imageId, model: 'esrgan-slim', output: { format: 'gif' } },
+      { imageId },
+      { imageId, model: 'esrgan-slim', colour: 'blue' },
+    ]) {
+      const res = await request('/v1/enhancements', json(body));
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(((await res.json()) as { code: string }).code, 'validation_failed');
+    }
+    assert.equal((await stack.app.request('/v1/enhancements', json({ imageId, model: 'm' }))).status, 401);
+    assert.equal((await request('/v1/enhancements/nope')).status, 404);
+    assert.equal((await request('/v1/enhancements/NOT_AN_ID')).status, 400);
+  });
+
+  let jobId = '';
+  await t.test('POST → 202 → progress over SSE → Succeeded → the variant downloads', async () => {
+    const res = await request(
+      '/v1/enhancements',
+      json({ imageId, model: 'esrgan-slim', output: { format: 'png' } }),
+    );
+    assert.equal(res.status, 202, await res.clone().text());
+    const accepted = (await res.json()) as { id: string; url: string; events: string; phase: string };
+    jobId = accepted.id;
+    assert.match(jobId, /^[0-9a-z]{26}$/);
+    assert.equal(res.headers.get('location'), `/v1/enhancements/${jobId}`);
+    assert.equal(accepted.phase, 'Pending');
+
+    const events = await readSse(await request(accepted.events));
+    assert.equal(events[0]![0], 'snapshot');
+    assert.equal((events[0]![1] as { id: string }).id, jobId);
+    assert.equal(events.at(-1)![0], 'pf.job.succeeded', JSON.stringify(events.map((e) => e[0])));
+    assert.ok(
+      events.some(([type]) => type === 'pf.job.progress'),
+      'progress was streamed',
+    );
+
+    const done = await eventually(async () => {
+      const view = (await (await request(accepted.url)).json()) as Record<string, unknown>;
+      assert.equal(view.phase, 'Succeeded');
+      return view as { outputUrl: string; attempts: number; progress: { done: number; total: number } };
+    }, 10_000);
+    assert.equal(done.attempts, 1);
+    assert.equal(done.progress.done, done.progress.total);
+    const download = await request(done.outputUrl);
+    assert.equal(download.status, 200);
+    assert.equal(download.headers.get('content-type'), 'image/png');
+    const meta = await sharp(Buffer.from(await download.arrayBuffer())).metadata();
+    assert.deepEqual([meta.width, meta.height], [192, 128], 'esrgan-slim is ×4');
+    const image = (await (await request(`/v1/images/${imageId}`)).json()) as { variants: { name: string }[] };
+    assert.ok(
+      image.variants.some((v) => v.name === `enhanced-${jobId}`),
+      'listed as a variant of the image',
+    );
+  });
+
+  await t.test('the list filters by phase and image; an Idempotency-Key names one job', async () => {
+    const list = (await (await request(`/v1/enhancements?phase=Succeeded&imageId=${imageId}`)).json()) as {
+      items: { id: string }[];
+    };
+    assert.deepEqual(
+      list.items.map((i) => i.id),
+      [jobId],
+    );
+    const again = json({ imageId, model: 'no-such-model' }, { 'idempotency-key': 'k1' });
+    const first = (await (await request('/v1/enhancements', again)).json()) as { id: string };
+    const second = (await (await request('/v1/enhancements', again)).json()) as { id: string };
+    assert.equal(first.id, second.id);
+    const failed = await eventually(async () => {
+      const view = (await (await request(`/v1/enhancements/${first.id}`)).json()) as Record<string, unknown>;
+      assert.equal(view.phase, 'Failed');
+      return view as { attempts: number; error: { code: string } };
+    }, 20_000);
+    assert.equal(failed.attempts, 1, 'an unknown model is a permanent failure');
+    assert.ok(failed.error.code);
+    const pending = (await (await request('/v1/enhancements?phase=Pending')).json()) as { items: unknown[] };
+    assert.equal(pending.items.length, 0);
+  });
+
+  await t.test('DELETE cancels a running job; a finished one answers 409', async () => {
+    await controller.stop();
+    controller = await startController(
+      {
+        ...base,
+        PIXELFORGE_LOCAL_WORKER_COMMAND: [process.execPath, '--import', 'tsx', 'test/support/fake-worker.ts'],
+      },
+      stack.conn,
+      silentLogger,
+    );
+    const res = await request('/v1/enhancements', json({ imageId, model: 'sleep' }));
+    const { id } = (await res.json()) as { id: string };
+    await eventually(async () => {
+      const view = (await (await request(`/v1/enhancements/${id}`)).json()) as { phase: string };
+      assert.equal(view.phase, 'Scheduled');
+    }, 20_000);
+    const cancel = await request(`/v1/enhancements/${id}`, { method: 'DELETE' });
+    assert.equal(cancel.status, 202);
+    const events = await readSse(await request(`/v1/enhancements/${id}/events`));
+    assert.equal(events.at(-1)![0], events.length === 1 ? 'snapshot' : 'pf.job.cancelled');
+    await eventually(async () => {
+      const view = (await (await request(`/v1/enhancements/${id}`)).json()) as { phase: string };
+      assert.equal(view.phase, 'Cancelled');
+    }, 10_000);
+    assert.equal((await request(`/v1/enhancements/${jobId}`, { method: 'DELETE' })).status, 409);
+    assert.equal((await request('/v1/enhancements/unknown-job', { method: 'DELETE' })).status, 404);
+  });
+});
