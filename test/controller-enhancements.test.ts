@@ -8,7 +8,12 @@ import { silentLogger } from '../internal/telemetry/logger.ts';
 import { startController, type RunningController } from '../internal/wiring/controller.ts';
 import { eventually } from './support/eventually.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
-import { startTestStack } from './support/stack.ts';
+import { startTestStack, TEST_API_KEY } from './support/stack.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createApiClient } from '../internal/cli/client.ts';
+import { remoteEnhance, type RemoteJob } from '../internal/cli/remote-enhance.ts';
+import { listen } from '../internal/wiring/ingress.ts';
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
@@ -164,4 +169,42 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     assert.equal((await request(`/v1/enhancements/${jobId}`, { method: 'DELETE' })).status, 409);
     assert.equal((await request('/v1/enhancements/unknown-job', { method: 'DELETE' })).status, 404);
   });
+
+  await t.test(
+    'the CLI: remoteEnhance follows a job to its end; `pixelforge jobs` lists and shows',
+    async () => {
+      await using server = await listen(stack.app, 0, '127.0.0.1');
+      const env = { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY };
+      const client = await createApiClient(env);
+      const updates: RemoteJob[] = [];
+      const job = await remoteEnhance(
+        client,
+        { imageId, model: 'report-exit-0' },
+        {
+          onUpdate: (j) => updates.push(j),
+          pollMs: 100,
+          timeoutMs: 20_000,
+        },
+      );
+      assert.equal(job.phase, 'Succeeded');
+      assert.ok(updates.length >= 1);
+
+      const run = (...args: string[]) =>
+        promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'cmd/pixelforge/main.ts', 'jobs', ...args],
+          { env },
+        );
+      const listed = JSON.parse((await run('--image', imageId, '--json')).stdout) as {
+        items: { id: string }[];
+      };
+      assert.ok(listed.items.some((i) => i.id === job.id));
+      assert.match((await run('show', job.id)).stdout, new RegExp(`^${job.id}\\s+Succeeded`));
+      await assert.rejects(run('show', 'no-such-job'), (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr, /not found/);
+        return true;
+      });
+    },
+  );
 });

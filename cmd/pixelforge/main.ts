@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     summary: 'upscale a local image file with a model',
     load: () => import('./commands/enhance.ts'),
   },
+  jobs: {
+    summary: 'list, show, follow or cancel enhancement jobs',
+    load: () => import('./commands/jobs.ts'),
+  },
   models: {
     summary: 'list installed models, or convert them from npm',
     load: () => import('./commands/models.ts'),
