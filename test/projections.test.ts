@@ -9,6 +9,7 @@ import { STREAMS } from '../internal/events/catalog.ts';
 import { READ_MODEL_CONSUMER } from '../internal/projector/read-model-consumer.ts';
 import { IMAGE_STATUSES } from '../internal/images/status.ts';
 import { rebuildProjections } from '../internal/wiring/rebuild.ts';
+import { createImageProjection, type SequencedEvent } from '../internal/adapters/mongo/image-projection.ts';
 import { silentLogger } from '../internal/telemetry/logger.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { dumpReadModels } from './support/read-model-dump.ts';
@@ -68,6 +69,8 @@ test('replaying the stream leaves the read models byte-for-byte the same', async
   }
 });
 
+const IMAGES = 600;
+
 test('a projector killed mid-stream and restarted counts every event once', async () => {
   await using stack = await startTestStack({ projector: false });
   const events = createNatsPublisher(stack.conn.bus.js, { source: 'test' });
@@ -75,7 +78,7 @@ test('a projector killed mid-stream and restarted counts every event once', asyn
   for (const name of groups)
     await events.publish('pf.group.created', groupIdForName(name), { groupId: groupIdForName(name), name });
   const expected = { new: 0, review: 0, accepted: 0, deleted: 0 };
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < IMAGES; i++) {
     const imageId = newId();
     const name = groups[i % groups.length]!;
     await events.publish('pf.image.uploaded', imageId, {
@@ -133,9 +136,59 @@ test('a projector killed mid-stream and restarted counts every event once', asyn
   const page = await (await stack.request('/v1/groups?limit=10')).json();
   assert.equal(
     page.items.reduce((n: number, g: { count: number }) => n + g.count, 0),
-    150 - 15,
+    IMAGES - IMAGES / 10,
   );
   const afterRestart = await dumpReadModels(stack.conn.mongo.db);
   await rebuildProjections(stack.config, stack.conn, silentLogger);
   assert.equal(await dumpReadModels(stack.conn.mongo.db), afterRestart, 'same as a clean rebuild');
+});
+
+test('a batch that fails after its counter writes is finished exactly once when redelivered', async () => {
+  await using stack = await startTestStack({ projector: false });
+  const projection = createImageProjection(stack.conn.models);
+  const events = createNatsPublisher(stack.conn.bus.js, { source: 'test' });
+  const items: SequencedEvent[] = [];
+  const record = async (...args: Parameters<typeof events.publish>) => {
+    const { seq } = await events.publish(...args);
+    const message = await stack.conn.bus.jsm.streams.getMessage(STREAMS.images.name, { seq });
+    items.push({ event: message!.json(), seq });
+  };
+  const groupId = groupIdForName('crashy');
+  await record('pf.group.created', groupId, { groupId, name: 'crashy' });
+  const ids = [newId(), newId()];
+  for (const imageId of ids) {
+    await record('pf.image.uploaded', imageId, {
+      imageId,
+      groupId,
+      groupName: 'crashy',
+      filename: 'a.jpg',
+      contentType: 'image/jpeg',
+      size: 1,
+      width: 1,
+      height: 1,
+      sha256: '0'.repeat(64),
+      blobKey: imageId,
+    });
+  }
+  await record('pf.image.status_changed', ids[0]!, { imageId: ids[0]!, status: 'accepted' });
+  await record('pf.image.deleted', ids[1]!, { imageId: ids[1]!, blobKeys: [] });
+
+  // The first attempt dies after the group, day and tombstone writes, before the image writes.
+  const images = stack.conn.models.images;
+  const bulkWrite = images.bulkWrite.bind(images);
+  images.bulkWrite = (async () => {
+    throw new Error('crash before the image writes');
+  }) as typeof images.bulkWrite;
+  await assert.rejects(projection.applyBatch(items), /crash before the image writes/);
+  images.bulkWrite = bulkWrite;
+  // Redelivered, in smaller batches than before.
+  await projection.applyBatch(items.slice(0, 2));
+  await projection.applyBatch(items.slice(2));
+  const afterCrash = await dumpReadModels(stack.conn.mongo.db);
+
+  await stack.conn.mongo.db.dropDatabase();
+  await projection.applyBatch(items);
+  assert.equal(afterCrash, await dumpReadModels(stack.conn.mongo.db), 'same as a run without the crash');
+  const group = await stack.conn.models.groups.findOne({ _id: groupId });
+  assert.deepEqual([group?.count, group?.statusCounts], [1, { new: 0, review: 0, accepted: 1, deleted: 0 }]);
 });

@@ -53,8 +53,20 @@ export interface ConsumerSpec {
   ackWaitMs?: number;
   /** Deliveries before a message goes to the dead-letter subject. */
   maxDeliveries?: number;
-  handler: EventHandler;
+  /** Handles one delivery at a time (up to `concurrency` in parallel). Give this or `batch`. */
+  handler?: EventHandler;
+  /**
+   * Handles deliveries in stream order, as many per call as have arrived (up to `maxSize`): the events that
+   * come in while one batch is being written form the next. `concurrency` is ignored.
+   */
+  batch?: { maxSize: number; handler: BatchHandler };
 }
+
+/**
+ * Decides a whole batch: an `ack` or `reject` per delivery, in order. Throwing retries the whole batch
+ * (and everything after it) later, which keeps stream order.
+ */
+export type BatchHandler = (deliveries: Delivery[]) => Promise<('ack' | { reject: string })[]>;
 
 /** A running consumer; `stop` drains in-flight messages. */
 export interface RunningConsumer extends AsyncDisposable {

@@ -1,6 +1,6 @@
 // The projector's consumers: read models from image events, and blob removal after deletions.
 import { STREAMS, type AnyEvent } from '../events/catalog.ts';
-import { ack, reject, type ConsumerSpec } from '../ports/event-bus.ts';
+import { ack, type ConsumerSpec } from '../ports/event-bus.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -9,22 +9,35 @@ export const READ_MODEL_CONSUMER = 'projector-read-models';
 export const BLOB_JANITOR_CONSUMER = 'projector-blob-janitor';
 
 export interface Projection {
-  apply(event: AnyEvent, seq: number): Promise<'applied' | 'skipped' | 'unknown-image'>;
+  /** Applies events in stream order; one result per event. */
+  applyBatch(items: { event: AnyEvent; seq: number }[]): Promise<('applied' | 'skipped' | 'unknown-image')[]>;
 }
 
-/** Read models need stream order, so this consumer handles one event at a time. */
+/** Largest batch of events applied with one set of writes. */
+export const READ_MODEL_BATCH = 256;
+
+/**
+ * Read models need stream order: this consumer applies events in order, in batches of whatever arrived
+ * while the previous batch was being written (one event when idle, up to READ_MODEL_BATCH under load).
+ */
 export function readModelConsumer(projection: Projection, logger: Logger): ConsumerSpec {
   return {
     name: READ_MODEL_CONSUMER,
     stream: STREAMS.images.name,
     concurrency: 1,
-    handler: async ({ event, seq }) => {
-      const result = await projection.apply(event, seq);
-      if (result === 'unknown-image') {
-        return reject(`${event.type} for image ${event.subject}, which was never uploaded`);
-      }
-      logger.debug('projected', { type: event.type, seq, result });
-      return ack;
+    batch: {
+      maxSize: READ_MODEL_BATCH,
+      handler: async (deliveries) => {
+        const results = await projection.applyBatch(deliveries);
+        logger.debug('projected', { events: deliveries.length, lastSeq: deliveries.at(-1)?.seq });
+        return results.map((result, i) =>
+          result === 'unknown-image'
+            ? {
+                reject: `${deliveries[i]!.event.type} for image ${deliveries[i]!.event.subject}, which was never uploaded`,
+              }
+            : 'ack',
+        );
+      },
     },
   };
 }

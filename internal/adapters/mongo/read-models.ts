@@ -3,19 +3,6 @@ import type { Collection, Db } from 'mongodb';
 import type { ImageStatus } from '../../images/status.ts';
 import type { Variant } from '../../images/image.ts';
 
-/** What one event did to the counters: replayed as-is when the event is delivered again. */
-export interface CounterChange {
-  seq: number;
-  groupId: string;
-  groupName?: string;
-  /** The creation day (UTC, YYYY-MM-DD) of the image: the statistics bucket it counts in. */
-  day: string;
-  changedAt: Date;
-  count?: 1 | -1;
-  from?: ImageStatus;
-  to?: ImageStatus;
-}
-
 export interface ImageDoc {
   _id: string;
   groupId: string;
@@ -37,7 +24,6 @@ export interface ImageDoc {
   /** Stream sequence of the last event applied: the idempotence guard. */
   lastSeq: number;
   lastEventId: string;
-  lastChange: CounterChange | null;
 }
 
 export interface GroupDoc {
@@ -45,7 +31,7 @@ export interface GroupDoc {
   name: string;
   createdAt: Date;
   count: number;
-  statusCounts: Partial<Record<ImageStatus, number>>;
+  statusCounts: Record<ImageStatus, number>;
   latestChangeAt: Date;
   lastSeq: number;
 }
@@ -53,15 +39,15 @@ export interface GroupDoc {
 export interface DayDoc {
   /** The day, YYYY-MM-DD (UTC). */
   _id: string;
-  counts: Partial<Record<ImageStatus, number>>;
+  counts: Record<ImageStatus, number>;
   lastSeq: number;
 }
 
+/** Left behind by a deleted image, so that replaying its earlier events does not bring it back. */
 export interface TombstoneDoc {
   _id: string;
   seq: number;
   deletedAt: Date;
-  change: CounterChange;
 }
 
 export interface ReadModels {

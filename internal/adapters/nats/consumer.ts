@@ -3,7 +3,7 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { PixelforgeEvent, STREAMS } from '../../events/catalog.ts';
-import type { ConsumerSpec, HandlerOutcome, RunningConsumer } from '../../ports/event-bus.ts';
+import type { ConsumerSpec, Delivery, HandlerOutcome, RunningConsumer } from '../../ports/event-bus.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { contextFromTraceparent, inSpan } from '../../telemetry/propagation.ts';
 import type { Bus } from './connect.ts';
@@ -25,6 +25,7 @@ export async function startConsumer(
   { logger, restartDelayMs = 1000, heartbeatMs = 5000 }: ConsumerLoopOptions,
 ): Promise<RunningConsumer> {
   const log = logger.child({ consumer: spec.name });
+  if (!spec.handler === !spec.batch) throw new Error(`consumer ${spec.name}: give either handler or batch`);
   const maxDeliveries = spec.maxDeliveries ?? 10;
   await ensureDurable(bus, spec);
 
@@ -65,20 +66,32 @@ export async function startConsumer(
     }
   };
 
-  const handle = async (m: JsMsg) => {
+  /** The delivery of `m`, or null when it was not a valid event (then it is dead-lettered). */
+  const parse = async (m: JsMsg): Promise<Delivery | null> => {
     let parsed;
     try {
       parsed = PixelforgeEvent.safeParse(JSON.parse(new TextDecoder().decode(m.data)));
     } catch (err) {
-      return deadLetter(m, `not JSON: ${(err as Error).message}`);
+      await deadLetter(m, `not JSON: ${(err as Error).message}`);
+      return null;
     }
     if (!parsed.success) {
-      return deadLetter(
-        m,
-        `not a valid Pixelforge event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      await deadLetter(m, `not a valid Pixelforge event: ${issues}`);
+      return null;
     }
-    const event = parsed.data;
+    return {
+      event: parsed.data,
+      seq: m.seq,
+      redeliveries: m.info.deliveryCount - 1,
+      working: () => m.working(),
+    };
+  };
+
+  const handle = async (m: JsMsg) => {
+    const delivery = await parse(m);
+    if (!delivery) return;
+    const { event } = delivery;
     const outcome = await inSpan(
       `consume ${event.type}`,
       {
@@ -86,13 +99,7 @@ export async function startConsumer(
         parent: contextFromTraceparent(m.headers?.get('traceparent') || event.traceparent),
         attributes: { 'messaging.consumer': spec.name, 'messaging.message.id': event.id },
       },
-      () =>
-        spec.handler({
-          event,
-          seq: m.seq,
-          redeliveries: m.info.deliveryCount - 1,
-          working: () => m.working(),
-        }),
+      () => spec.handler!(delivery),
     ).catch((err: Error): HandlerOutcome => {
       const delayMs = Math.min(30_000, 500 * 2 ** Math.min(m.info.deliveryCount, 6));
       log.error('handler failed', { subject: m.subject, seq: m.seq, err });
@@ -101,10 +108,70 @@ export async function startConsumer(
     await settle(m, outcome);
   };
 
+  /** Ordered batches: whatever arrived while the previous batch was being written is the next one. */
+  const runBatches = async (messages: ConsumerMessages, batch: NonNullable<ConsumerSpec['batch']>) => {
+    const queue: JsMsg[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    const pump = (async () => {
+      for await (const m of messages) {
+        queue.push(m);
+        wake?.();
+      }
+    })().finally(() => {
+      ended = true;
+      wake?.();
+    });
+    while (queue.length > 0 || !ended) {
+      if (queue.length === 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      const taken = queue.splice(0, batch.maxSize);
+      const deliveries: Delivery[] = [];
+      const kept: JsMsg[] = [];
+      for (const m of taken) {
+        const delivery = await parse(m);
+        if (delivery) {
+          deliveries.push(delivery);
+          kept.push(m);
+        }
+      }
+      try {
+        const outcomes = deliveries.length
+          ? await inSpan(`consume batch of ${deliveries.length}`, { kind: 'consumer' }, () =>
+              batch.handler(deliveries),
+            )
+          : [];
+        for (const [i, m] of kept.entries()) {
+          const outcome = outcomes[i];
+          if (outcome === 'ack') m.ack();
+          else await deadLetter(m, outcome?.reject ?? 'the batch handler gave no outcome');
+        }
+      } catch (err) {
+        // Later messages must not overtake this batch: hand everything back and start over after a pause.
+        const attempt = Math.min(kept[0]?.info.deliveryCount ?? 1, 6);
+        const delayMs = Math.min(30_000, 500 * 2 ** attempt);
+        log.error('batch failed; retrying it and everything after it', {
+          err,
+          seqs: kept.map((m) => m.seq),
+          delayMs,
+        });
+        messages.stop();
+        for (const m of [...kept, ...queue.splice(0)]) m.nak(delayMs);
+        await pump.catch(() => {});
+        await new Promise((r) => setTimeout(r, delayMs));
+        return;
+      }
+    }
+    await pump;
+  };
+
   const runOnce = async () => {
     const consumer = await bus.js.consumers.get(spec.stream, spec.name);
     const messages = await consumer.consume({
-      max_messages: Math.max(spec.concurrency * 2, 16),
+      max_messages: spec.batch ? spec.batch.maxSize * 2 : Math.max(spec.concurrency * 2, 16),
       idle_heartbeat: heartbeatMs,
     });
     current = messages;
@@ -121,6 +188,7 @@ export async function startConsumer(
         }
       }
     })().catch(() => {});
+    if (spec.batch) return runBatches(messages, spec.batch);
     for await (const m of messages) {
       const task = handle(m).catch((err: Error) => log.error('settling failed', { seq: m.seq, err }));
       if (spec.concurrency <= 1) {
@@ -166,12 +234,24 @@ async function ensureDurable(bus: Bus, spec: ConsumerSpec): Promise<void> {
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: (spec.ackWaitMs ?? 30_000) * NS_PER_MS,
-    max_ack_pending: spec.concurrency,
+    max_ack_pending: spec.batch ? spec.batch.maxSize * 2 : spec.concurrency,
     // Our loop decides when to give up (and dead-letters); the server must keep redelivering until then.
     max_deliver: -1,
     ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
   };
   const existing = await bus.jsm.consumers.info(spec.stream, spec.name).catch(() => null);
+  if (existing && spec.batch && existing.num_ack_pending > 0) {
+    // Messages handed to an earlier client (killed, or given back after a failed batch) would come back
+    // only after ack_wait, behind newer ones, and a batch consumer relies on stream order. Starting over
+    // from the ack floor delivers everything after it again, in order (what was applied is skipped).
+    await bus.jsm.consumers.delete(spec.stream, spec.name);
+    await bus.jsm.consumers.add(spec.stream, {
+      ...config,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: existing.ack_floor.stream_seq + 1,
+    });
+    return;
+  }
   if (!existing) {
     await bus.jsm.consumers.add(spec.stream, config);
   } else if (
