@@ -7,6 +7,7 @@ import { ack, reject, retry, type Delivery, type HandlerOutcome } from '../ports
 import { ResourceExistsError, isConflict, type ResourceStore } from '../ports/resource-store.ts';
 import { JobName, isTerminal, newEnhancementJob, type EnhancementJob } from '../resources/enhancement-job.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { FINALIZER } from './reasons.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { WorkerReports } from './worker-reports.ts';
 import { CONTROLLER_SOURCE } from '../jobs/job-view.ts';
@@ -36,6 +37,8 @@ export function createRequestHandler({ store, logger }: EventHandlerDeps) {
     try {
       const job = newEnhancementJob(jobId, spec, { 'pixelforge.io/requested-via': 'event' });
       job.metadata.annotations = { 'pixelforge.io/request-id': event.id, 'pixelforge.io/actor': event.actor };
+      // Born with the finalizer: saves the reconciler a write per job (kubectl-made jobs get it there).
+      job.metadata.finalizers = [FINALIZER];
       await store.create(job);
       logger.info('job created from a request', { job: jobId, actor: event.actor });
     } catch (err) {
@@ -50,7 +53,9 @@ export function createRequestHandler({ store, logger }: EventHandlerDeps) {
     event: EventOf<'pf.enhancement.cancel_requested'>,
   ): Promise<HandlerOutcome> {
     const job = await store.get(event.data.jobId);
-    if (!job || job.spec.cancel || isTerminal(job.status?.phase)) return ack;
+    // Requests are handled concurrently, so a cancel may overtake its request: wait for the job to exist.
+    if (!job) return retry(`job ${event.data.jobId} does not exist (yet)`, 1000);
+    if (job.spec.cancel || isTerminal(job.status?.phase)) return ack;
     try {
       await store.update({ ...job, spec: { ...job.spec, cancel: true } });
       logger.info('cancel requested', { job: job.metadata.name, actor: event.actor });

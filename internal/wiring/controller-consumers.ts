@@ -22,8 +22,9 @@ export function controllerConsumers(
         name: REQUESTS_CONSUMER,
         stream: STREAMS.jobs.name,
         filterSubject: 'pf.enhancement.>',
-        // In order: a cancel request must not overtake the request it cancels.
-        concurrency: 1,
+        // A cancel that overtakes its request is retried until the job exists (see event-handlers.ts).
+        concurrency: 8,
+        maxDeliveries: 20,
         handler: handlers.requests,
       },
       { logger },
