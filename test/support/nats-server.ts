@@ -8,6 +8,8 @@ import { stopProcess, waitForLine } from './process.ts';
 
 export interface NatsServer extends AsyncDisposable {
   url: string;
+  /** The process id of the running server (it changes on restart). */
+  readonly pid: number;
   port: number;
   storeDir: string;
   /** Stops the server (SIGTERM) and, when the store was temporary, removes it. */
@@ -51,6 +53,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
   return {
     url: `nats://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid ?? 0;
+    },
     port,
     storeDir,
     stop,

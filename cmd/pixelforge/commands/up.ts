@@ -16,6 +16,7 @@ import { onShutdown } from '../../../internal/wiring/shutdown.ts';
 import { startNatsServer } from '../../../test/support/nats-server.ts';
 import { startMongoWire } from '../../../test/support/mongo-wire.ts';
 import { freePort } from '../../../test/support/free-port.ts';
+import { lockDataDir } from './up-lock.ts';
 
 export const command: Command = {
   name: 'up',
@@ -44,55 +45,63 @@ Options:
     const logger = createLogger({ level: base.LOG_LEVEL, fields: { process: 'up' } });
     await mkdir(base.dataDir, { recursive: true });
 
-    const preferred = async (port: number) => ((await isFree(port)) ? port : freePort());
-    const nats = process.env.NATS_URL
-      ? undefined
-      : await startNatsServer({ storeDir: join(base.dataDir, 'nats'), port: await preferred(4222) });
-    const mongo = process.env.MONGO_URL
-      ? undefined
-      : await (async () => {
-          await mkdir(join(base.dataDir, 'mongo'), { recursive: true });
-          return startMongoWire({
+    const lock = await lockDataDir(base.dataDir);
+    // Everything started so far, stopped in reverse order on Ctrl-C or when start-up fails half-way.
+    const stops: (() => Promise<unknown>)[] = [lock.release];
+    const stopAll = async () => {
+      for (const stop of stops.reverse()) await stop().catch(() => {});
+    };
+    try {
+      const preferred = async (port: number) => ((await isFree(port)) ? port : freePort());
+      const nats = process.env.NATS_URL
+        ? undefined
+        : await startNatsServer({ storeDir: join(base.dataDir, 'nats'), port: await preferred(4222) });
+      if (nats) stops.push(nats.stop);
+      await mkdir(join(base.dataDir, 'mongo'), { recursive: true });
+      const mongo = process.env.MONGO_URL
+        ? undefined
+        : await startMongoWire({
             dataFile: join(base.dataDir, 'mongo', 'pixelforge'),
             port: await preferred(27017),
           });
-        })();
+      if (mongo) stops.push(mongo.stop);
+      await lock.recordChildren([nats?.pid, mongo?.pid].filter((pid): pid is number => !!pid));
 
-    const adminKey = await loadOrCreateAdminKey(join(base.dataDir, 'admin.key'));
-    const config = loadConfig({
-      ...env,
-      ...(nats ? { NATS_URL: nats.url } : {}),
-      ...(mongo ? { MONGO_URL: `${mongo.url}/pixelforge` } : {}),
-      PIXELFORGE_API_KEYS: [env.PIXELFORGE_API_KEYS, `admin:${hashApiKey(adminKey)}`]
-        .filter(Boolean)
-        .join(','),
-    });
-    const stopTracing = startTracing('pixelforge', config.PIXELFORGE_TRACES);
-    const conn = await openConnections(config, 'up');
-    const projector = await startProjector(config, conn, logger);
-    const derivatives = await startDerivatives(config, conn, logger);
-    const server = await listen(buildIngressApp(config, conn, logger), config.PORT, args.values.host!);
-    process.stdout.write(
-      [
-        '',
-        `Pixelforge is up: ${server.url}  (API docs: ${server.url}/docs)`,
-        `Admin API key:    ${adminKey}  (also in ${join(base.dataDir, 'admin.key')})`,
-        `Data directory:   ${base.dataDir}`,
-        `NATS:             ${config.NATS_URL}`,
-        `MongoDB:          ${config.MONGO_URL}`,
-        'Ctrl-C stops everything.',
-        '',
-      ].join('\n'),
-    );
-    onShutdown(logger, [
-      server.close,
-      projector.stop,
-      derivatives.stop,
-      conn.close,
-      async () => nats?.stop(),
-      async () => mongo?.stop(),
-      stopTracing,
-    ]);
+      const adminKey = await loadOrCreateAdminKey(join(base.dataDir, 'admin.key'));
+      const config = loadConfig({
+        ...env,
+        ...(nats ? { NATS_URL: nats.url } : {}),
+        ...(mongo ? { MONGO_URL: `${mongo.url}/pixelforge` } : {}),
+        PIXELFORGE_API_KEYS: [env.PIXELFORGE_API_KEYS, `admin:${hashApiKey(adminKey)}`]
+          .filter(Boolean)
+          .join(','),
+      });
+      stops.push(startTracing('pixelforge', config.PIXELFORGE_TRACES));
+      const conn = await openConnections(config, 'up');
+      stops.push(conn.close);
+      const projector = await startProjector(config, conn, logger);
+      stops.push(projector.stop);
+      const derivatives = await startDerivatives(config, conn, logger);
+      stops.push(derivatives.stop);
+      const server = await listen(buildIngressApp(config, conn, logger), config.PORT, args.values.host!);
+      stops.push(server.close);
+      process.stdout.write(
+        [
+          '',
+          `Pixelforge is up: ${server.url}  (API docs: ${server.url}/docs)`,
+          `Admin API key:    ${adminKey}  (also in ${join(base.dataDir, 'admin.key')})`,
+          `Data directory:   ${base.dataDir}`,
+          `NATS:             ${config.NATS_URL}`,
+          `MongoDB:          ${config.MONGO_URL}`,
+          'Ctrl-C stops everything.',
+          '',
+        ].join('\n'),
+      );
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    onShutdown(logger, [stopAll]);
     return new Promise<number>(() => {});
   },
 };
