@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `npm start` and `npm test` need, idempotently and quickly when already installed:
 # npm dependencies, Debian packages (nats-server, ffmpeg), the Mongo-wire launcher and, for tests,
-# the kube-apiserver/etcd test binaries. Usage: ensure.sh [--for-tests]
+# Chromium and the kube-apiserver/etcd test binaries. Usage: ensure.sh [--for-tests]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for_tests=0
@@ -61,6 +61,8 @@ for script in test/support/mongo-wire/build.sh; do
   [ -x "$script" ] && "$script"
 done
 if [ "$for_tests" = 1 ]; then
+  # The web UI test drives Debian's Chromium with playwright-core (no browser download).
+  ensure_deb chromium chromium
   for script in test/support/kube/build.sh; do
     [ -x "$script" ] && "$script"
   done
