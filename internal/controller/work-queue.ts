@@ -80,7 +80,6 @@ export function createWorkQueue({
       delayed.delete(key);
       add(key);
     }, delayMs);
-    timer.unref();
     delayed.set(key, { at, timer });
   };
 
@@ -135,7 +134,6 @@ export function createWorkQueue({
             );
           reject(new Error(`no successful reconcile of ${key} within ${timeoutMs} ms`));
         }, timeoutMs);
-        timer.unref();
         const waiter: Waiter = {
           resolve: () => (clearTimeout(timer), resolve()),
           reject: (err) => (clearTimeout(timer), reject(err)),

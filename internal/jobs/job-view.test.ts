@@ -1,0 +1,72 @@
+// The jobs read model fold: phases from lifecycle events, and replays that change nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PixelforgeEvent, type AnyEvent } from '../events/catalog.ts';
+import { envelope } from '../events/envelope.ts';
+import { CONTROLLER_SOURCE, applyJobEvent, type JobView } from './job-view.ts';
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+let seq = 0;
+const event = (type: string, data: object, source = 'pixelforge/worker'): [AnyEvent, number] => [
+  PixelforgeEvent.parse(envelope(type, 'j1', data, { source, time: at(++seq) })),
+  seq,
+];
+const spec = { source: { imageId: 'img1' }, model: 'esrgan-slim' };
+const output = {
+  blobKey: 'enhanced-j1',
+  contentType: 'image/webp',
+  size: 1,
+  width: 4,
+  height: 4,
+  sha256: 'a'.repeat(64),
+};
+
+const fold = (events: [AnyEvent, number][], start: JobView | null = null) =>
+  events.reduce<JobView | null>((view, [e, s]) => applyJobEvent(view, e, s) ?? view, start);
+
+test('a job moves Pending → Scheduled → Running → Succeeded, and a replay changes nothing', () => {
+  const events = [
+    event('pf.enhancement.requested', { jobId: 'j1', spec }, 'pixelforge/ingress'),
+    event('pf.job.scheduled', { jobId: 'j1', attempt: 1 }, CONTROLLER_SOURCE),
+    event('pf.job.progress', { jobId: 'j1', done: 1, total: 4, unit: 'tiles' }),
+    event('pf.job.succeeded', { jobId: 'j1', output, durationMs: 5 }),
+  ];
+  const phases = events.map((_, i) => fold(events.slice(0, i + 1))!.phase);
+  assert.deepEqual(phases, ['Pending', 'Scheduled', 'Running', 'Succeeded']);
+  const done = fold(events)!;
+  assert.equal(done.imageId, 'img1');
+  assert.deepEqual(done.progress, { done: 4, total: 4, unit: 'tiles' });
+  assert.deepEqual(fold(events, done), done, 'replaying the whole stream is a no-op');
+});
+
+test('a retryable failure is one attempt, a final one fails the job; a worker cancel is not final', () => {
+  const requested = event('pf.enhancement.requested', { jobId: 'j1', spec }, 'pixelforge/ingress');
+  const flaky = fold([
+    requested,
+    event('pf.job.failed', { jobId: 'j1', code: 'nats_down', reason: 'x', retryable: true }),
+    event('pf.job.cancelled', { jobId: 'j1', reason: 'SIGTERM' }),
+  ])!;
+  assert.equal(flaky.phase, 'Pending');
+  assert.equal(flaky.error?.code, 'nats_down');
+  const failed = fold([
+    requested,
+    event('pf.job.failed', { jobId: 'j1', code: 'x', reason: 'y', retryable: false }),
+  ]);
+  assert.equal(failed!.phase, 'Failed');
+  const cancelled = fold([requested, event('pf.job.cancelled', { jobId: 'j1' }, CONTROLLER_SOURCE)]);
+  assert.equal(cancelled!.phase, 'Cancelled');
+});
+
+test('a job first seen through pf.job.scheduled (made with kubectl) takes its spec from it', () => {
+  const view = fold([event('pf.job.scheduled', { jobId: 'j1', attempt: 2, spec }, CONTROLLER_SOURCE)])!;
+  assert.equal(view.model, 'esrgan-slim');
+  assert.equal(view.attempts, 2);
+  assert.equal(
+    applyJobEvent(
+      view,
+      PixelforgeEvent.parse(envelope('pf.group.created', 'g', { groupId: 'g', name: 'n' }, { source: 's' })),
+      99,
+    ),
+    null,
+  );
+});
