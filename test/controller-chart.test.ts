@@ -162,7 +162,7 @@ test('the Helm chart', async (t) => {
     assert.equal(config.PIXELFORGE_WORKER_ENV_SECRET, 'pf-pixelforge-secrets');
     const controller = everything.find(
       (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('controller'),
-    ) as {
+    ) as unknown as {
       spec: {
         template: {
           spec: { containers: Record<string, unknown>[]; securityContext: { runAsNonRoot: boolean } };
