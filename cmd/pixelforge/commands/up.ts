@@ -11,6 +11,7 @@ import { openConnections } from '../../../internal/wiring/connections.ts';
 import { buildIngressApp, listen } from '../../../internal/wiring/ingress.ts';
 import { startProjector } from '../../../internal/wiring/projector.ts';
 import { startDerivatives } from '../../../internal/wiring/derivatives.ts';
+import { startController } from '../../../internal/wiring/controller.ts';
 import { onShutdown } from '../../../internal/wiring/shutdown.ts';
 // The local servers are the same launchers the tests use (the embedded default of DESIGN.md).
 import { startNatsServer } from '../../../test/support/nats-server.ts';
@@ -24,7 +25,8 @@ export const command: Command = {
   help: `Usage: pixelforge up [--data-dir DIR] [--port N] [--host H]
 
 Starts nats-server (JetStream store in DIR/nats) and the local Mongo-wire server (DIR/mongo), unless
-NATS_URL / MONGO_URL name servers to use instead; then the projector, the WebP derivatives and the ingress. Prints the URL
+NATS_URL / MONGO_URL name servers to use instead; then the projector, the WebP derivatives, the
+EnhancementJob controller (jobs run as local worker processes) and the ingress. Prints the URL
 and the local admin API key (kept in DIR/admin.key). Ctrl-C stops everything; the data stays in DIR.
 
 Options:
@@ -83,6 +85,9 @@ Options:
       stops.push(projector.stop);
       const derivatives = await startDerivatives(config, conn, logger);
       stops.push(derivatives.stop);
+      // EnhancementJobs run as local worker processes unless PIXELFORGE_RUNTIME=kubernetes.
+      const controller = await startController(config, conn, logger);
+      stops.push(controller.stop);
       const server = await listen(buildIngressApp(config, conn, logger), config.PORT, args.values.host!);
       stops.push(server.close);
       process.stdout.write(
