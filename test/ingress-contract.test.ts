@@ -38,6 +38,13 @@ test('the ingress HTTP contract', async (t) => {
     assert.match(group.id, /^[0-9A-Z]{26}$/);
     assert.ok(Date.parse(group.createdAt));
     assert.equal(res.headers.get('location'), `/v1/groups/${group.id}`);
+    const detail = await (await request(`${res.headers.get('location')}?after=${group.seq}`)).json();
+    assert.deepEqual(
+      [detail.name, detail.count, detail.statusCounts],
+      ['Holiday 2026', 0, { new: 0, review: 0, accepted: 0, deleted: 0 }],
+    );
+    assert.equal((await request('/v1/groups/01ARZ3NDEKTSV4RRFFQ69G5FAV')).status, 404);
+    assert.equal((await request('/v1/groups/nope')).status, 400);
 
     const again = await request(`/v1/groups?after=${group.seq}`, json({ name: '  holiday   2026 ' }));
     assert.equal(again.status, 409);

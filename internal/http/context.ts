@@ -11,7 +11,7 @@ export type App = OpenAPIHono<AppEnv>;
 
 export interface AppDeps {
   images: ImageService;
-  queries: Pick<Queries, 'images' | 'groups' | 'statistics'>;
+  queries: Pick<Queries, 'images' | 'groups' | 'groupDetail' | 'statistics'>;
   blobs: BlobStore;
   progress: ProjectionProgress;
   /** Readiness probes of the dependencies; each throws when its server is unreachable. */

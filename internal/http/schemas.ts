@@ -101,6 +101,18 @@ export const GroupPage = z.object({
   ),
   nextCursor: z.string().nullable(),
 });
+export const GroupDetail = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    latestChangeAt: z.string(),
+    count: z.number().int(),
+    statusCounts: z.record(ImageStatus, z.number().int()),
+    images: z.string().openapi({ description: 'Where the images of the group are listed.' }),
+  })
+  .openapi('GroupDetail');
+
 export const Statistics = z.record(ImageStatus, z.number().int()).openapi({
   example: { new: 3, review: 1, accepted: 7, deleted: 0 },
 });

@@ -29,6 +29,17 @@ export interface GroupView {
   images: ImageView[];
 }
 
+export interface GroupDetail {
+  id: string;
+  name: string;
+  createdAt: Date;
+  latestChangeAt: Date;
+  count: number;
+  statusCounts: Record<ImageStatus, number>;
+  /** Where its images are listed. */
+  images: string;
+}
+
 export interface GroupSummary {
   id: string;
   name: string;

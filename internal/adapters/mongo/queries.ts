@@ -1,7 +1,7 @@
 // The read side: every query is one aggregation pipeline over the read models (filtering, joining,
 // computed fields happen in the database), written to run the same on MongoDB 7 and the local server.
 import { IMAGE_STATUSES, zeroCounts, type ImageStatus } from '../../images/status.ts';
-import type { GroupView, ImageContent, ImageView, Page } from '../../images/views.ts';
+import type { GroupDetail, GroupView, ImageContent, ImageView, Page } from '../../images/views.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { dayOf, type ReadModels } from './read-models.ts';
 
@@ -55,6 +55,28 @@ export function createQueries(models: ReadModels) {
         .aggregate<ImageContent>([
           { $match: { _id: id } },
           { $project: { _id: 0, blobKey: 1, contentType: 1, size: 1, sha256: 1, filename: 1, variants: 1 } },
+        ])
+        .toArray();
+      return doc ?? null;
+    },
+
+    /** One group with its counters (no images: page those with `images({ group })`). */
+    async groupDetail(id: string): Promise<GroupDetail | null> {
+      const [doc] = await models.groups
+        .aggregate<GroupDetail>([
+          { $match: { _id: id } },
+          {
+            $project: {
+              _id: 0,
+              id: '$_id',
+              name: 1,
+              createdAt: 1,
+              latestChangeAt: 1,
+              count: 1,
+              statusCounts: 1,
+              images: { $concat: ['/v1/images?group=', '$_id'] },
+            },
+          },
         ])
         .toArray();
       return doc ?? null;

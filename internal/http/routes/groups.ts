@@ -1,8 +1,12 @@
 // /v1/groups and /v1/statistics: group creation, groups with their images, per-status statistics.
 import { createRoute } from '@hono/zod-openapi';
+import { NotFoundError } from '../../errors/errors.ts';
 import type { App, AppDeps } from '../context.ts';
 import {
+  AfterQuery,
   GroupBody,
+  GroupDetail,
+  ImageIdParam,
   GroupCreated,
   GroupPage,
   GroupsQuery,
@@ -47,6 +51,22 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
         ...(cursor ? { cursor } : {}),
       });
       return c.json(page as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/groups/{id}',
+      summary: 'A group and its counters per status',
+      request: { params: ImageIdParam, query: AfterQuery },
+      responses: { 200: jsonContent(GroupDetail, 'The group'), ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const group = await queries.groupDetail(id);
+      if (!group) throw new NotFoundError('group', id);
+      return c.json(group as never, 200);
     },
   );
 
