@@ -204,12 +204,12 @@ test('the Helm chart', async (t) => {
     );
     const base = `/apis/${API_VERSION}/namespaces/${NAMESPACE}/${PLURAL}`;
     const node = playNode(kube.kubeConfig, NAMESPACE);
-    await eventually(async () => assert.equal((await node.jobs('via-rbac')).length, 1), 20_000);
+    await eventually(async () => assert.equal((await node.jobs('via-rbac')).length, 1), 45_000);
     await node.succeeded('via-rbac-1');
     await eventually(async () => {
       const job = await kubeRequest<EnhancementJob>(kube.kubeConfig, 'GET', `${base}/via-rbac`);
       assert.equal(job.status?.phase, 'Succeeded');
-    }, 20_000);
+    }, 45_000);
     await kubeRequest(kube.kubeConfig, 'DELETE', `${base}/via-rbac`);
     await eventually(
       () => assert.rejects(kubeRequest(kube.kubeConfig, 'GET', `${base}/via-rbac`), /404/),

@@ -104,7 +104,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
       const view = (await (await request(accepted.url)).json()) as Record<string, unknown>;
       assert.equal(view.phase, 'Succeeded');
       return view as { outputUrl: string; attempts: number; progress: { done: number; total: number } };
-    }, 10_000);
+    }, 30_000);
     assert.equal(done.attempts, 1);
     assert.equal(done.progress.done, done.progress.total);
     const download = await request(done.outputUrl);
@@ -135,7 +135,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
       const view = (await (await request(`/v1/enhancements/${first.id}`)).json()) as Record<string, unknown>;
       assert.equal(view.phase, 'Failed');
       return view as { attempts: number; error: { code: string } };
-    }, 20_000);
+    }, 45_000);
     assert.equal(failed.attempts, 1, 'an unknown model is a permanent failure');
     assert.ok(failed.error.code);
     const pending = (await (await request('/v1/enhancements?phase=Pending')).json()) as { items: unknown[] };
@@ -157,7 +157,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     await eventually(async () => {
       const view = (await (await request(`/v1/enhancements/${id}`)).json()) as { phase: string };
       assert.equal(view.phase, 'Scheduled');
-    }, 20_000);
+    }, 45_000);
     const cancel = await request(`/v1/enhancements/${id}`, { method: 'DELETE' });
     assert.equal(cancel.status, 202);
     const events = await readSse(await request(`/v1/enhancements/${id}/events`));
@@ -165,7 +165,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     await eventually(async () => {
       const view = (await (await request(`/v1/enhancements/${id}`)).json()) as { phase: string };
       assert.equal(view.phase, 'Cancelled');
-    }, 10_000);
+    }, 30_000);
     assert.equal((await request(`/v1/enhancements/${jobId}`, { method: 'DELETE' })).status, 409);
     assert.equal((await request('/v1/enhancements/unknown-job', { method: 'DELETE' })).status, 404);
   });

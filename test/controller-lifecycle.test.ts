@@ -42,7 +42,7 @@ test('controller lifecycle on a real API server', async (t) => {
       const jobs = await node.jobs('cat-x4');
       assert.equal(jobs.length, 1);
       return jobs;
-    }, 20_000);
+    }, 45_000);
     const ej = await getJob('cat-x4');
     assert.deepEqual(ej.metadata.finalizers, [FINALIZER]);
     assert.equal(job!.metadata.name, 'cat-x4-1');
@@ -73,7 +73,7 @@ test('controller lifecycle on a real API server', async (t) => {
       const current = await getJob('cat-x4');
       assert.equal(current.status?.phase, 'Scheduled');
       return current;
-    }, 10_000);
+    }, 30_000);
     assert.equal(scheduled.status?.attempts, 1);
     assert.equal(scheduled.status?.observedGeneration, 1);
     const condition = scheduled.status?.conditions?.find((c) => c.type === 'Scheduled');
@@ -101,7 +101,7 @@ test('controller lifecycle on a real API server', async (t) => {
       assert.equal(current.status?.phase, 'Running');
       assert.equal(current.status?.progress?.summary, '3/8 tiles');
       return current;
-    }, 10_000);
+    }, 30_000);
     assert.ok(running.status?.startedAt);
     const writes = store.writes;
     await manager.reconcile('cat-x4');
@@ -124,7 +124,7 @@ test('controller lifecycle on a real API server', async (t) => {
         assert.equal(current.status?.phase, 'Succeeded');
         assert.deepEqual(current.status?.output, output);
         return current;
-      }, 10_000);
+      }, 30_000);
       assert.ok(done.status?.completedAt);
       assert.equal(done.status?.progress?.summary, '8/8 tiles');
       assert.equal(done.status?.conditions?.find((c) => c.type === 'Succeeded')?.status, 'True');
@@ -144,13 +144,13 @@ test('controller lifecycle on a real API server', async (t) => {
         spec: { source: { imageId: 'x' }, model: 'm' },
       },
     });
-    await eventually(async () => assert.equal(await phaseOf('applied'), 'Scheduled'), 10_000);
+    await eventually(async () => assert.equal(await phaseOf('applied'), 'Scheduled'), 30_000);
     assert.deepEqual(
       (await node.jobs('applied')).map((j) => j.metadata.name),
       ['applied-1'],
     );
     await node.succeeded('applied-1');
-    await eventually(async () => assert.equal(await phaseOf('applied'), 'Succeeded'), 10_000);
+    await eventually(async () => assert.equal(await phaseOf('applied'), 'Succeeded'), 30_000);
   });
 
   await t.test('exit code 42 fails the job for good: no second attempt', async () => {
@@ -162,7 +162,7 @@ test('controller lifecycle on a real API server', async (t) => {
         spec: { source: { imageId: 'x' }, model: 'm' },
       },
     });
-    await eventually(async () => assert.equal((await node.jobs('corrupt')).length, 1), 10_000);
+    await eventually(async () => assert.equal((await node.jobs('corrupt')).length, 1), 30_000);
     await worker.publish('pf.job.failed', 'corrupt', {
       jobId: 'corrupt',
       code: 'corrupt_image',
@@ -174,7 +174,7 @@ test('controller lifecycle on a real API server', async (t) => {
       const current = await getJob('corrupt');
       assert.equal(current.status?.phase, 'Failed');
       return current;
-    }, 10_000);
+    }, 30_000);
     const condition = failed.status?.conditions?.find((c) => c.type === 'Failed');
     assert.equal(condition?.reason, 'PermanentFailure');
     assert.match(failed.status?.message ?? '', /corrupt_image/);
@@ -195,7 +195,7 @@ test('controller lifecycle on a real API server', async (t) => {
         },
       });
       for (const attempt of [1, 2, 3]) {
-        await eventually(async () => assert.equal((await node.jobs('flaky')).length, attempt), 10_000);
+        await eventually(async () => assert.equal((await node.jobs('flaky')).length, attempt), 30_000);
         if (attempt < 3) {
           await node.failed(`flaky-${attempt}`, 1);
           await eventually(async () => {
@@ -205,7 +205,7 @@ test('controller lifecycle on a real API server', async (t) => {
               current.status?.conditions?.find((c) => c.type === 'Scheduled')?.reason,
               'BackingOff',
             );
-          }, 10_000).catch(() => {}); // the backoff is short: the next attempt may already be there
+          }, 30_000).catch(() => {}); // the backoff is short: the next attempt may already be there
         }
       }
       await node.failed('flaky-3', 1);
@@ -213,7 +213,7 @@ test('controller lifecycle on a real API server', async (t) => {
         const current = await getJob('flaky');
         assert.equal(current.status?.phase, 'Failed');
         return current;
-      }, 10_000);
+      }, 30_000);
       assert.equal(failed.status?.attempts, 3);
       assert.equal(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'RetriesExhausted');
       assert.deepEqual(
@@ -233,7 +233,7 @@ test('controller lifecycle on a real API server', async (t) => {
           spec: { source: { imageId: 'x' }, model: 'm' },
         },
       });
-      await eventually(async () => assert.equal((await node.jobs(name)).length, 1), 10_000);
+      await eventually(async () => assert.equal((await node.jobs(name)).length, 1), 30_000);
     }
     await kubeRequest(kube.kubeConfig, 'PATCH', `${base}/stop-me`, {
       body: { spec: { cancel: true } },
@@ -244,7 +244,7 @@ test('controller lifecycle on a real API server', async (t) => {
       await eventually(async () => {
         assert.equal(await phaseOf(name), 'Cancelled');
         assert.equal((await node.jobs(name)).length, 0, 'the worker Job is deleted');
-      }, 10_000);
+      }, 30_000);
       await eventually(() => assert.equal(eventsOf(name, 'pf.job.cancelled').length, 1));
     }
   });
@@ -258,12 +258,12 @@ test('controller lifecycle on a real API server', async (t) => {
         spec: { source: { imageId: 'x' }, model: 'm' },
       },
     });
-    await eventually(async () => assert.equal((await node.jobs('delete-me')).length, 1), 10_000);
+    await eventually(async () => assert.equal((await node.jobs('delete-me')).length, 1), 30_000);
     await kubeRequest(kube.kubeConfig, 'DELETE', `${base}/delete-me`);
     await eventually(async () => {
       await assert.rejects(getJob('delete-me'), /404/);
       assert.equal((await node.jobs('delete-me')).length, 0);
-    }, 10_000);
+    }, 30_000);
     await eventually(() => assert.equal(eventsOf('delete-me', 'pf.job.cancelled').length, 1));
   });
 
@@ -276,13 +276,13 @@ test('controller lifecycle on a real API server', async (t) => {
         spec: { source: { imageId: 'x' }, model: 'm' },
       },
     });
-    await eventually(async () => assert.equal((await node.jobs('survivor')).length, 1), 10_000);
+    await eventually(async () => assert.equal((await node.jobs('survivor')).length, 1), 30_000);
     await node.running('survivor-1');
-    await eventually(async () => assert.equal(await phaseOf('survivor'), 'Running'), 10_000);
+    await eventually(async () => assert.equal(await phaseOf('survivor'), 'Running'), 30_000);
     await manager.stop();
     await node.succeeded('survivor-1');
     ({ manager, store } = await harness.start());
-    await eventually(async () => assert.equal(await phaseOf('survivor'), 'Succeeded'), 10_000);
+    await eventually(async () => assert.equal(await phaseOf('survivor'), 'Succeeded'), 30_000);
     assert.deepEqual(
       (await node.jobs('survivor')).map((j) => j.metadata.name),
       ['survivor-1'],

@@ -104,13 +104,13 @@ test('local mode: NATS KV resources and child-process workers', async (t) => {
       assert.equal(current.status?.phase, 'Succeeded');
       assert.equal(current.status?.output?.blobKey, 'enhanced-ok');
       return current;
-    }, 20_000);
+    }, 45_000);
     assert.equal(ok.status?.attempts, 1);
     const broken = await eventually(async () => {
       const current = (await store.get('broken'))!;
       assert.equal(current.status?.phase, 'Failed');
       return current;
-    }, 20_000);
+    }, 45_000);
     assert.equal(broken.status?.attempts, 1, 'exit 42 is never retried');
     const flaky = await eventually(async () => {
       const current = (await store.get('flaky'))!;
@@ -134,7 +134,7 @@ test('local mode: NATS KV resources and child-process workers', async (t) => {
     await eventually(async () => {
       assert.equal(await phaseOf('sleep-a'), 'Running');
       assert.equal(await phaseOf('sleep-b'), 'Running');
-    }, 20_000);
+    }, 45_000);
     await store.create(job('low', 'exit-0', -1));
     await store.create(job('high', 'sleep', 9));
     await new Promise((r) => setTimeout(r, 500));
@@ -143,13 +143,13 @@ test('local mode: NATS KV resources and child-process workers', async (t) => {
 
     const a = (await store.get('sleep-a'))!;
     await store.update({ ...a, spec: { ...a.spec, cancel: true } });
-    await eventually(async () => assert.equal(await phaseOf('sleep-a'), 'Cancelled'), 10_000);
-    await eventually(async () => assert.equal(await phaseOf('high'), 'Running'), 10_000);
+    await eventually(async () => assert.equal(await phaseOf('sleep-a'), 'Cancelled'), 30_000);
+    await eventually(async () => assert.equal(await phaseOf('high'), 'Running'), 30_000);
     assert.equal(await phaseOf('low'), 'Pending', 'the higher priority went first');
 
     assert.equal(await store.delete('sleep-b'), true);
-    await eventually(async () => assert.equal(await store.get('sleep-b'), null), 10_000);
-    await eventually(async () => assert.equal(await phaseOf('low'), 'Succeeded'), 20_000);
+    await eventually(async () => assert.equal(await store.get('sleep-b'), null), 30_000);
+    await eventually(async () => assert.equal(await phaseOf('low'), 'Succeeded'), 45_000);
     await manager.stop();
   });
 
@@ -160,14 +160,14 @@ test('local mode: NATS KV resources and child-process workers', async (t) => {
       const leaders = [a, b].filter((c) => c.manager.isLeader);
       assert.equal(leaders.length, 1);
       return leaders[0]!;
-    }, 10_000);
+    }, 30_000);
     const standby = leader === a ? b : a;
     await store.create(job('elected', 'exit-0'));
-    await eventually(async () => assert.equal(await phaseOf('elected'), 'Succeeded'), 20_000);
+    await eventually(async () => assert.equal(await phaseOf('elected'), 'Succeeded'), 45_000);
     assert.equal(standby.store.writes, 0);
     await leader.manager.stop();
-    await eventually(() => assert.ok(standby.manager.isLeader), 10_000);
+    await eventually(() => assert.ok(standby.manager.isLeader), 30_000);
     await store.create(job('elected-2', 'exit-0'));
-    await eventually(async () => assert.equal(await phaseOf('elected-2'), 'Succeeded'), 20_000);
+    await eventually(async () => assert.equal(await phaseOf('elected-2'), 'Succeeded'), 45_000);
   });
 });
