@@ -106,6 +106,7 @@ test('a projector killed mid-stream and restarted counts every event once', asyn
     MONGO_URL: stack.config.MONGO_URL,
     MONGO_DB: stack.config.MONGO_DB,
     LOG_LEVEL: 'error',
+    PIXELFORGE_HEALTH_PORT: '0',
   };
   const runProjector = () =>
     spawn(process.execPath, ['--import', 'tsx', 'cmd/projector/main.ts'], { env, stdio: 'ignore' });

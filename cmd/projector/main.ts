@@ -3,6 +3,7 @@ import { loadConfig } from '../../internal/config/config.ts';
 import { createLogger } from '../../internal/telemetry/logger.ts';
 import { startTracing } from '../../internal/telemetry/tracing.ts';
 import { openConnections } from '../../internal/wiring/connections.ts';
+import { startHealthServer } from '../../internal/wiring/health-server.ts';
 import { startProjector } from '../../internal/wiring/projector.ts';
 import { onShutdown } from '../../internal/wiring/shutdown.ts';
 
@@ -11,5 +12,12 @@ const logger = createLogger({ level: config.LOG_LEVEL, fields: { process: 'proje
 const stopTracing = startTracing('pixelforge-projector', config.PIXELFORGE_TRACES);
 const conn = await openConnections(config, 'projector');
 const projector = await startProjector(config, conn, logger);
-logger.info('projector running', { nats: config.NATS_URL });
-onShutdown(logger, [projector.stop, conn.close, stopTracing]);
+const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, {
+  nats: async () => {
+    if (conn.bus.nc.isClosed()) throw new Error('connection closed');
+    await conn.bus.nc.flush();
+  },
+  mongo: () => conn.mongo.ping(),
+});
+logger.info('projector running', { nats: config.NATS_URL, health: health.port });
+onShutdown(logger, [health.close, projector.stop, conn.close, stopTracing]);

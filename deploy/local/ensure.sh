@@ -63,7 +63,7 @@ done
 if [ "$for_tests" = 1 ]; then
   # The web UI test drives Debian's Chromium with playwright-core (no browser download).
   ensure_deb chromium chromium
-  for script in test/support/kube/build.sh; do
+  for script in test/support/kube/build.sh test/support/helm/build.sh; do
     [ -x "$script" ] && "$script"
   done
 fi
