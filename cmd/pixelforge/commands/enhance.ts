@@ -19,6 +19,7 @@ const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
 };
 
 const HELP = `Usage: pixelforge enhance <input> -o <output> [options]
+       pixelforge enhance --remote <imageId> [-o <output>] [options]
 
 Upscales an image file on this machine with an installed model (no server needed) and prints what it wrote.
 Progress goes to stderr. See \`pixelforge models list\` for the models and their scales.
@@ -36,6 +37,9 @@ Options:
       --alpha MODE    lanczos (default) | model: how a transparent image's alpha channel is upscaled
   -t, --threads N     inference threads (default: PIXELFORGE_THREADS, else one per core)
       --json          print the result metadata as JSON
+      --remote        enhance an uploaded image on the server (an EnhancementJob), follow its progress and,
+                      with -o, download the result; talks to PIXELFORGE_URL with PIXELFORGE_API_KEY
+      --priority N    with --remote: higher runs first when workers are busy (default 0)
 
 Exit codes: 0 written, 1 the engine refused or failed (the reason is printed), 2 bad arguments.`;
 
@@ -96,9 +100,36 @@ export const command: Command = {
       alpha: { type: 'string' },
       threads: { type: 'string', short: 't' },
       json: { type: 'boolean' },
+      remote: { type: 'boolean' },
+      priority: { type: 'string' },
     });
     if (!args) return 0;
     const v = args.values;
+    if (v.remote) {
+      const tile = numberFlag('tile', v.tile, 16, 4096);
+      const pad = numberFlag('pad', v.pad, 0, 256);
+      const scale = numberFlag('scale', v.scale, 1, 8);
+      const outscale = numberFlag('outscale', v.outscale, 0.1, 16, false);
+      const quality = numberFlag('quality', v.quality, 1, 100);
+      const priority = numberFlag('priority', v.priority, -1000, 1000);
+      const format = v.format ?? (v.output ? EXTENSIONS[path.extname(v.output).toLowerCase()] : undefined);
+      const { enhanceRemotely } = await import('./enhance-remote.ts');
+      return enhanceRemotely({
+        imageIds: args.positionals,
+        output: v.output,
+        json: v.json ?? false,
+        request: {
+          model: v.model ?? DEFAULT_MODEL,
+          ...(scale === undefined ? {} : { scale }),
+          ...(outscale === undefined ? {} : { outscale }),
+          ...(tile === undefined ? {} : { tile: { size: tile, ...(pad === undefined ? {} : { pad }) } }),
+          ...(format || quality
+            ? { output: { ...(format ? { format } : {}), ...(quality ? { quality } : {}) } }
+            : {}),
+          ...(priority === undefined ? {} : { priority }),
+        },
+      });
+    }
     if (args.positionals.length !== 1) throw new UsageError(`give exactly one input file\n\n${HELP}`);
     if (!v.output) throw new UsageError(`-o/--output is required\n\n${HELP}`);
     const input = args.positionals[0]!;
