@@ -313,5 +313,15 @@ test('the ingress HTTP contract', async (t) => {
     assert.match(await (await request('/docs')).text(), /PUT<\/span> <code>\/v1\/images\/\{id\}\/status/);
     assert.match(await (await request('/')).text(), /loading="lazy"/);
     assert.equal((await request('/v1/nothing-here')).status, 404);
+    const { streams, events } = await (await request('/v1/event-schemas')).json();
+    assert.equal(streams.images.name, 'PF_IMAGES');
+    assert.deepEqual(events['pf.enhancement.requested'].required, [
+      'id',
+      'time',
+      'source',
+      'subject',
+      'type',
+      'data',
+    ]);
   });
 });

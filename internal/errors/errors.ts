@@ -97,8 +97,3 @@ export class CancelledError extends PixelforgeError {
     super(ErrorCode.Cancelled, message);
   }
 }
-
-/** True when `err` is a PixelforgeError with the given code. */
-export function hasCode(err: unknown, code: ErrorCode): err is PixelforgeError {
-  return err instanceof PixelforgeError && err.code === code;
-}

@@ -116,9 +116,17 @@ export type AnyEvent = { [T in EventType]: EventOf<T> }[EventType];
 /** The data an event of type `T` carries, as a publisher writes it (defaults may be omitted). */
 export type EventData<T extends EventType> = z.input<DataSchemas[T]>;
 
-/** The data schema of one event type, e.g. for an OpenAPI document or an external publisher. */
-export function dataSchemaOf<T extends EventType>(type: T): DataSchemas[T] {
-  return dataSchemas[type];
+/**
+ * The JSON Schema of every event as a publisher writes it (defaults may be omitted), keyed by type: what
+ * systems outside Pixelforge validate against before publishing onto NATS.
+ */
+export function eventJsonSchemas(): Record<EventType, unknown> {
+  return Object.fromEntries(
+    EVENT_TYPES.map((type) => [
+      type,
+      z.toJSONSchema(eventSchema(type), { io: 'input', unrepresentable: 'any' }),
+    ]),
+  ) as Record<EventType, unknown>;
 }
 
 /** The stream that stores events of this type. */

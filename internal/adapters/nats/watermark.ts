@@ -4,8 +4,6 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 export interface Watermark {
   /** Resolves true once `seq` is applied, false when `timeoutMs` passes first. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean>;
-  /** The highest sequence known to be applied. */
-  applied(): Promise<number>;
 }
 
 /**
@@ -44,7 +42,6 @@ export function createWatermark(
   };
 
   return {
-    applied: refresh,
     async waitFor(seq, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() <= deadline) {

@@ -2,6 +2,7 @@
 import type { Registry } from 'prom-client';
 import type { App, AppDeps } from '../context.ts';
 import { renderDocsPage } from '../docs-page.ts';
+import { STREAMS, eventJsonSchemas } from '../../events/catalog.ts';
 
 export function registerSystemRoutes(app: App, { ready }: AppDeps, registry: Registry): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -45,4 +46,8 @@ export function registerSystemRoutes(app: App, { ready }: AppDeps, registry: Reg
     return c.json(doc);
   });
   app.get('/docs', (c) => c.html(renderDocsPage(document())));
+
+  // Publishers outside Pixelforge write the same events; these are their schemas (subject = type).
+  const schemas = eventJsonSchemas();
+  app.get('/v1/event-schemas', (c) => c.json({ streams: STREAMS, events: schemas }));
 }
