@@ -33,7 +33,9 @@ test('the gallery: upload, lazy images by group, review workflow', async () => {
     assert.equal(await figure.locator('figcaption span').first().textContent(), 'sunset.jpg');
     assert.equal(await figure.locator('img').getAttribute('loading'), 'lazy');
     // The image really loads (bytes served with the right type).
-    await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0),
+    );
     assert.match((await page.locator('#stats').textContent()) ?? '', /new 1/);
 
     await figure.locator('button', { hasText: 'review' }).click();
