@@ -24,13 +24,33 @@ const SECTIONS: Record<string, Section> = {
     summary: 'PSNR/SSIM of each model vs lanczos3 on real photos',
     run: async () => (await import('./enhance-quality.ts')).benchEnhanceQuality(),
   },
+  ingress: {
+    summary: 'ingress and read models: uploads, visibility, queries, memory',
+    run: async () => (await import('./ingress.bench.ts')).benchIngress(),
+  },
+  'ingress:upload': {
+    summary: 'uploads/s and p50/p99 of the full upload path vs a no-op Hono route',
+    run: async () => (await import('./ingress-upload.ts')).benchIngressUpload(),
+  },
+  'ingress:visibility': {
+    summary: 'upload → visible in GET /v1/groups at 200 and 50 uploads/s; projector lag',
+    run: async () => (await import('./ingress-visibility.ts')).benchIngressVisibility(),
+  },
+  'ingress:queries': {
+    summary: 'GET /v1/groups and /v1/statistics at 100 000 images vs naive pipelines',
+    run: async () => (await import('./ingress-queries.ts')).benchIngressQueries(),
+  },
+  'ingress:memory': {
+    summary: 'peak RSS of the ingress during 50 concurrent ~20 MB uploads',
+    run: async () => (await import('./ingress-memory.ts')).benchIngressMemory(),
+  },
 };
 
 const USAGE = `Usage: npm run bench [-- <section…>]
 
 Sections:
 ${Object.entries(SECTIONS)
-  .map(([name, s]) => `  ${name.padEnd(18)}${s.summary}`)
+  .map(([name, s]) => `  ${name.padEnd(20)}${s.summary}`)
   .join('\n')}`;
 
 async function main(names: string[]): Promise<number> {
