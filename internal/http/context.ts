@@ -18,6 +18,8 @@ export interface AppDeps {
   ready: Record<string, () => Promise<void>>;
   apiKeys: Map<string, string>;
   maxUploadBytes: number;
+  /** Uploads streamed at once by this process; more wait for a slot. */
+  maxConcurrentUploads: number;
   readWaitMs: number;
   /** /v1/enhancements; absent in apps built without the jobs read model. */
   enhancements?: EnhancementService;

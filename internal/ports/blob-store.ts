@@ -7,7 +7,10 @@ export interface StoredBlob {
   size: number;
 }
 
-export interface BlobInfo extends StoredBlob {
+/** What the store knows of a blob; its checksum lives with the events and read models that refer to it. */
+export interface BlobInfo {
+  key: string;
+  size: number;
   contentType: string;
   createdAt: Date;
   metadata: Record<string, string>;

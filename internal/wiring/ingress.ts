@@ -35,6 +35,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       },
       apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
+      maxConcurrentUploads: config.PIXELFORGE_MAX_CONCURRENT_UPLOADS,
       readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
       enhancements: buildEnhancementService(config, conn),
     },

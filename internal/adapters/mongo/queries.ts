@@ -114,12 +114,15 @@ export function createQueries(models: ReadModels) {
 
     /**
      * Groups by their latest image change, newest first, each with its images (filtered by status, newest
-     * change first) and `count`. Counts come from the group's counters; images from one indexed $lookup.
+     * change first) and `count`. Two pipelines: the page of groups from their counters, then the images of
+     * exactly those groups in one pass (`$in` on the indexed groupId, grouped in the database). One pass
+     * instead of a `$lookup` per group: the local server has no secondary indexes and would rescan every
+     * image for every group, and on MongoDB it is one index range scan per group either way.
      */
     async groups(filter: { status?: ImageStatus; limit: number; cursor?: string }): Promise<Page<GroupView>> {
       const after = filter.cursor ? decodeCursor(filter.cursor, ['date', 'string']) : undefined;
-      const items = await models.groups
-        .aggregate<GroupView>([
+      const rows = await models.groups
+        .aggregate<Omit<GroupView, 'images'>>([
           {
             $match: {
               ...(filter.status ? { [`statusCounts.${filter.status}`]: { $gt: 0 } } : {}),
@@ -136,34 +139,35 @@ export function createQueries(models: ReadModels) {
           { $sort: { latestChangeAt: -1, _id: -1 } },
           { $limit: filter.limit + 1 },
           {
-            $lookup: {
-              from: 'images',
-              let: { gid: '$_id' },
-              pipeline: [
-                {
-                  $match: {
-                    $expr: { $eq: ['$groupId', '$$gid'] },
-                    ...(filter.status ? { status: filter.status } : {}),
-                  },
-                },
-                { $sort: { updatedAt: -1, _id: -1 } },
-                imageViewStage,
-              ],
-              as: 'images',
-            },
-          },
-          {
             $project: {
               _id: 0,
               id: '$_id',
               name: 1,
               latestChangeAt: 1,
               count: { $ifNull: [filter.status ? `$statusCounts.${filter.status}` : '$count', 0] },
-              images: 1,
             },
           },
         ])
         .toArray();
+      const shown = rows.slice(0, filter.limit);
+      const imagesOf = new Map<string, ImageView[]>();
+      if (shown.length > 0) {
+        const grouped = await models.images
+          .aggregate<{ _id: string; images: ImageView[] }>([
+            {
+              $match: {
+                groupId: { $in: shown.map((g) => g.id) },
+                ...(filter.status ? { status: filter.status } : {}),
+              },
+            },
+            { $sort: { updatedAt: -1, _id: -1 } },
+            imageViewStage,
+            { $group: { _id: '$group', images: { $push: '$$ROOT' } } },
+          ])
+          .toArray();
+        for (const row of grouped) imagesOf.set(row._id, row.images);
+      }
+      const items = rows.map((g) => ({ ...g, images: imagesOf.get(g.id) ?? [] }));
       return page(items, filter.limit, (last) => [last.latestChangeAt, last.id]);
     },
 

@@ -3,9 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors/errors.ts';
 import { IMAGE_STATUSES } from '../../images/status.ts';
 import { Tags, Uploader } from '../../images/image.ts';
+import type { Context } from 'hono';
 import { parseUpload } from '../multipart.ts';
+import { createUploadSlots } from '../upload-slots.ts';
 import { serveBlob } from '../serve-blob.ts';
-import type { App, AppDeps } from '../context.ts';
+import type { App, AppDeps, AppEnv } from '../context.ts';
 import {
   AfterQuery,
   Image,
@@ -51,6 +53,7 @@ const StatusChange = z.object({
 
 export function registerImageRoutes(app: App, deps: AppDeps): void {
   const { images, queries, blobs, maxUploadBytes } = deps;
+  const uploadSlots = createUploadSlots({ limit: deps.maxConcurrentUploads });
 
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -84,6 +87,15 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       c.header('Connection', 'close');
       throw new PayloadTooLargeError(maxUploadBytes);
     }
+    const release = await uploadSlots.acquire();
+    try {
+      return await streamUpload(c);
+    } finally {
+      release();
+    }
+  });
+
+  const streamUpload = async (c: Context<AppEnv>) => {
     const parts = await parseUpload(c.req.raw.headers, c.req.raw.body, { maxFileBytes: maxUploadBytes });
     const fields = parts.fields.then((raw) => {
       const parsed = UploadFields.safeParse(raw);
@@ -119,7 +131,7 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       if (!drained) c.header('Connection', 'close');
       throw err;
     }
-  });
+  };
 
   app.openapi(
     createRoute({
