@@ -13,12 +13,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, fields: { process: 'contr
 const stopTracing = startTracing('pixelforge-controller', config.PIXELFORGE_TRACES);
 const conn = await openConnections(config, 'controller');
 const controller = await startController(config, conn, logger);
-const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, {
-  nats: async () => {
-    if (conn.bus.nc.isClosed()) throw new Error('connection closed');
-    await conn.bus.nc.flush();
-  },
-});
+const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, { nats: conn.readiness.nats });
 logger.info('controller running', {
   runtime: config.PIXELFORGE_RUNTIME,
   namespace: config.PIXELFORGE_NAMESPACE,

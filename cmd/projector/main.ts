@@ -12,12 +12,6 @@ const logger = createLogger({ level: config.LOG_LEVEL, fields: { process: 'proje
 const stopTracing = startTracing('pixelforge-projector', config.PIXELFORGE_TRACES);
 const conn = await openConnections(config, 'projector');
 const projector = await startProjector(config, conn, logger);
-const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, {
-  nats: async () => {
-    if (conn.bus.nc.isClosed()) throw new Error('connection closed');
-    await conn.bus.nc.flush();
-  },
-  mongo: () => conn.mongo.ping(),
-});
+const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, conn.readiness);
 logger.info('projector running', { nats: config.NATS_URL, health: health.port });
 onShutdown(logger, [health.close, projector.stop, conn.close, stopTracing]);

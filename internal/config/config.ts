@@ -1,16 +1,10 @@
 // Process configuration from the environment, validated with zod once at start-up.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { envBool, envInt as int } from './env-values.ts';
 import { controllerConfigFields } from './controller-config.ts';
 
 const MiB = 1024 * 1024;
-
-const int = (min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
 
 /** Every variable Pixelforge reads, with its default. Unknown variables are ignored. */
 export const ConfigSchema = z.object({
@@ -34,10 +28,7 @@ export const ConfigSchema = z.object({
   /** How long a read with `?after=<seq>` waits for the projector, in ms. */
   PIXELFORGE_READ_WAIT_MS: int(0, 60_000).default(5000),
   /** Make the WebP derivative of every upload. */
-  PIXELFORGE_WEBP_DERIVATIVE: z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .default('true')
-    .transform((v) => v === 'true' || v === '1'),
+  PIXELFORGE_WEBP_DERIVATIVE: envBool.default(true),
   /** Remove blobs whose upload event never arrived, once they are this old (ms). */
   PIXELFORGE_ORPHAN_BLOB_AGE_MS: int(1000, 7 * 24 * 3600_000).default(15 * 60_000),
   /** Trace exporter: none (default), console, or otlp (honours the OTEL_EXPORTER_OTLP_* variables). */

@@ -1,17 +1,7 @@
 // The controller's environment variables (runtime, cap, retries, leader election, worker Job settings),
 // spread into ConfigSchema so one loadConfig validates them with the rest.
 import { z } from 'zod';
-
-const int = (min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
-
-const bool = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1');
+import { envBool as bool, envInt as int } from './env-values.ts';
 
 /** JSON in a variable, validated by `schema`. */
 const json = <T extends z.ZodType>(schema: T) =>

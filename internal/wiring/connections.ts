@@ -15,6 +15,8 @@ export interface Connections extends AsyncDisposable {
   blobs: ReturnType<typeof createGridFsBlobStore>;
   models: ReadModels;
   progress: ProjectionProgress;
+  /** Readiness checks of both servers (each throws when its server is unreachable), for /readyz. */
+  readiness: Record<'nats' | 'mongo', () => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -39,5 +41,12 @@ export async function openConnections(config: Config, processName: string): Prom
   const close = async () => {
     await Promise.allSettled([bus.close(), mongo.close()]);
   };
-  return { bus, mongo, blobs, models, progress, close, [Symbol.asyncDispose]: close };
+  const readiness = {
+    nats: async () => {
+      if (bus.nc.isClosed()) throw new Error('connection closed');
+      await bus.nc.flush();
+    },
+    mongo: () => mongo.ping(),
+  };
+  return { bus, mongo, blobs, models, progress, readiness, close, [Symbol.asyncDispose]: close };
 }

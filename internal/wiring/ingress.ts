@@ -26,13 +26,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       queries,
       blobs: conn.blobs,
       progress: conn.progress,
-      ready: {
-        nats: async () => {
-          if (conn.bus.nc.isClosed()) throw new Error('connection closed');
-          await conn.bus.nc.flush();
-        },
-        mongo: () => conn.mongo.ping(),
-      },
+      ready: conn.readiness,
       apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
       maxConcurrentUploads: config.PIXELFORGE_MAX_CONCURRENT_UPLOADS,
