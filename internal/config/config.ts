@@ -22,7 +22,7 @@ export const ConfigSchema = z.object({
   PIXELFORGE_MAX_UPLOAD_BYTES: int(1, 2 ** 40).default(25 * MiB),
   PIXELFORGE_MAX_PIXELS: int(1, 2 ** 32).default(40_000_000),
   /** Uploads one ingress streams at once (each holds a few MB); more wait for a slot, up to 30 s. */
-  PIXELFORGE_MAX_CONCURRENT_UPLOADS: int(1, 10_000).default(16),
+  PIXELFORGE_MAX_CONCURRENT_UPLOADS: int(1, 10_000).default(8),
   /** Comma-separated `name:sha256hex` pairs: the hashes of the API keys allowed to write. */
   PIXELFORGE_API_KEYS: z.string().default(''),
   /** How long a read with `?after=<seq>` waits for the projector, in ms. */

@@ -12,13 +12,13 @@ export interface UploadSlots {
 }
 
 export interface UploadSlotsOptions {
-  /** Uploads streamed at once (default 16). */
+  /** Uploads streamed at once (default 8). */
   limit?: number;
   /** Longest wait for a slot, in ms (default 30 000). */
   maxWaitMs?: number;
 }
 
-export function createUploadSlots({ limit = 16, maxWaitMs = 30_000 }: UploadSlotsOptions = {}): UploadSlots {
+export function createUploadSlots({ limit = 8, maxWaitMs = 30_000 }: UploadSlotsOptions = {}): UploadSlots {
   let active = 0;
   const queue: (() => void)[] = [];
   const release = () => {
