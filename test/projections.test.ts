@@ -9,6 +9,7 @@ import { STREAMS } from '../internal/events/catalog.ts';
 import { READ_MODEL_CONSUMER } from '../internal/projector/read-model-consumer.ts';
 import { IMAGE_STATUSES } from '../internal/images/status.ts';
 import { rebuildProjections } from '../internal/wiring/rebuild.ts';
+import { startProjector } from '../internal/wiring/projector.ts';
 import { createImageProjection, type SequencedEvent } from '../internal/adapters/mongo/image-projection.ts';
 import { silentLogger } from '../internal/telemetry/logger.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -192,4 +193,52 @@ test('a batch that fails after its counter writes is finished exactly once when 
   assert.equal(afterCrash, await dumpReadModels(stack.conn.mongo.db), 'same as a run without the crash');
   const group = await stack.conn.models.groups.findOne({ _id: groupId });
   assert.deepEqual([group?.count, group?.statusCounts], [1, { new: 0, review: 0, accepted: 1, deleted: 0 }]);
+});
+
+test('two projectors on one stream: one writes the read models, the other takes over when it stops', async () => {
+  await using stack = await startTestStack();
+  const standby = await startProjector(stack.config, stack.conn, silentLogger);
+  try {
+    await eventually(() =>
+      assert.equal([stack.projector!.isLeader, standby.isLeader].filter(Boolean).length, 1),
+    );
+    const events = createNatsPublisher(stack.conn.bus.js, { source: 'test' });
+    const groupId = groupIdForName('pair');
+    await events.publish('pf.group.created', groupId, { groupId, name: 'pair' });
+    const publishUploads = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const imageId = newId();
+        await events.publish('pf.image.uploaded', imageId, {
+          imageId,
+          groupId,
+          groupName: 'pair',
+          filename: `${i}.jpg`,
+          contentType: 'image/jpeg',
+          size: 1,
+          width: 1,
+          height: 1,
+          sha256: '0'.repeat(64),
+          blobKey: imageId,
+        });
+        await events.publish('pf.image.status_changed', imageId, { imageId, status: 'review' });
+      }
+    };
+    await publishUploads(200);
+    await caughtUp(stack);
+    // The leader stops; the standby takes the lease and carries on from the same durable consumer.
+    const leaderWasFirst = stack.projector!.isLeader;
+    await (leaderWasFirst ? stack.stopProjector() : standby.stop());
+    await publishUploads(100);
+    await eventually(async () => {
+      const stats = await (await stack.request('/v1/statistics')).json();
+      assert.deepEqual(stats, { new: 0, review: 300, accepted: 0, deleted: 0 });
+    }, 30_000);
+    const viaTwo = await dumpReadModels(stack.conn.mongo.db);
+    if (leaderWasFirst) await standby.stop();
+    else await stack.stopProjector();
+    await rebuildProjections(stack.config, stack.conn, silentLogger);
+    assert.equal(await dumpReadModels(stack.conn.mongo.db), viaTwo, 'same as one projector from scratch');
+  } finally {
+    await standby.stop();
+  }
 });

@@ -10,7 +10,7 @@ import { createAdmission, type Admission } from './admission.ts';
 import { createReportHandler, createRequestHandler } from './event-handlers.ts';
 import type { RetryPolicy } from './failure-policy.ts';
 import { createInformer, type Informer } from './informer.ts';
-import { createLeaderElector, type LeaderElector } from './leader-election.ts';
+import { createLeaderElector, type LeaderElector } from '../leadership/leader-election.ts';
 import { createLifecycleEvents } from './lifecycle-events.ts';
 import { createReconciler, type Reconciler } from './reconciler.ts';
 import { createWorkQueue, type ReconcileResult, type WorkQueue } from './work-queue.ts';

@@ -2,13 +2,23 @@
 import type { Config } from '../config/config.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
 import { createImageProjection } from '../adapters/mongo/image-projection.ts';
-import { blobJanitorConsumer, readModelConsumer } from '../projector/read-model-consumer.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createKvLeaseLock } from '../adapters/nats/kv-lease-lock.ts';
+import { createLeaderElector } from '../leadership/leader-election.ts';
+import {
+  READ_MODEL_CONSUMER,
+  blobJanitorConsumer,
+  readModelConsumer,
+} from '../projector/read-model-consumer.ts';
 import { sweepOrphanBlobs } from '../projector/orphan-sweeper.ts';
 import type { RunningConsumer } from '../ports/event-bus.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
 
 export interface RunningProjector extends AsyncDisposable {
+  /** True while this instance holds the lease and writes the read models. */
+  readonly isLeader: boolean;
   /** One orphan sweep now; resolves with the number of blobs removed. */
   sweep(minAgeMs?: number): Promise<number>;
   stop(): Promise<void>;
@@ -20,10 +30,25 @@ export async function startProjector(
   logger: Logger,
 ): Promise<RunningProjector> {
   const log = logger.child({ component: 'projector' });
+  // The read models take one writer in stream order: only the holder of the lease runs that consumer, and
+  // further replicas wait as standbys. Blob removal and sweeps are idempotent and run everywhere.
+  let readModels: RunningConsumer | undefined;
+  const elector = createLeaderElector({
+    lock: await createKvLeaseLock(conn.bus, READ_MODEL_CONSUMER),
+    identity: `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`,
+    onStartedLeading: async () => {
+      readModels = await startConsumer(conn.bus, readModelConsumer(createImageProjection(conn.models), log), {
+        logger: log,
+      });
+    },
+    onStoppedLeading: async () => {
+      await readModels?.stop();
+      readModels = undefined;
+    },
+    logger: log,
+  });
+  elector.start();
   const consumers: RunningConsumer[] = [
-    await startConsumer(conn.bus, readModelConsumer(createImageProjection(conn.models), log), {
-      logger: log,
-    }),
     await startConsumer(conn.bus, blobJanitorConsumer(conn.blobs, log), { logger: log }),
   ];
   const sweep = (minAgeMs = config.PIXELFORGE_ORPHAN_BLOB_AGE_MS) =>
@@ -50,7 +75,14 @@ export async function startProjector(
   timer.unref();
   const stop = async () => {
     clearInterval(timer);
-    await Promise.all(consumers.map((c) => c.stop()));
+    await Promise.all([elector.stop(), ...consumers.map((c) => c.stop())]);
   };
-  return { sweep, stop, [Symbol.asyncDispose]: stop };
+  return {
+    get isLeader() {
+      return elector.isLeader;
+    },
+    sweep,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
