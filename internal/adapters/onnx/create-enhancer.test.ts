@@ -8,20 +8,9 @@ import sharp from 'sharp';
 import { CancelledError, CorruptImageError, TooManyPixelsError } from '../../errors/errors.ts';
 import { OutputTooLargeError, UnknownModelError, UnknownScaleError } from '../../enhance/enhance-errors.ts';
 import type { Enhancer } from '../../ports/enhancer.ts';
-import { noiseRaw, orientedPng, photoLikePng, pngBombHeader } from '../sharp/test-images.ts';
+import { maxDiff, noiseRaw, orientedPng, photoLikePng, pngBombHeader, rawOf } from '../sharp/test-images.ts';
 import { createEnhancer } from './create-enhancer.ts';
 import { writeTestModels } from './test-models.ts';
-
-async function rawOf(encoded: Buffer) {
-  return sharp(encoded).raw().toBuffer({ resolveWithObject: true });
-}
-
-function maxDiff(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 describe('createEnhancer with small real ONNX models', () => {
   let dir: string;

@@ -64,3 +64,16 @@ export async function orientedPng(): Promise<Buffer> {
     .png()
     .toBuffer();
 }
+
+/** The decoded pixels of an encoded image, with its size and channels. */
+export async function rawOf(encoded: Buffer) {
+  return sharp(encoded).raw().toBuffer({ resolveWithObject: true });
+}
+
+/** The largest per-byte difference of two equally long pixel buffers. */
+export function maxDiff(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new Error(`buffers differ in length: ${a.length} vs ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
