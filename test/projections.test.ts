@@ -23,6 +23,22 @@ const json = (method: string, body: unknown) => ({
   body: JSON.stringify(body),
 });
 
+/** The data of an upload event whose bytes the test never stores (projections do not read blobs). */
+function fakeUpload(imageId: string, groupId: string, groupName: string, filename: string) {
+  return {
+    imageId,
+    groupId,
+    groupName,
+    filename,
+    contentType: 'image/jpeg' as const,
+    size: 1,
+    width: 1,
+    height: 1,
+    sha256: '0'.repeat(64),
+    blobKey: imageId,
+  };
+}
+
 /** Uploads, status changes, metadata edits and deletions through the HTTP API. */
 async function makeHistory(stack: TestStack) {
   const jpeg = await makeJpeg(16, 16);
@@ -82,18 +98,11 @@ test('a projector killed mid-stream and restarted counts every event once', asyn
   for (let i = 0; i < IMAGES; i++) {
     const imageId = newId();
     const name = groups[i % groups.length]!;
-    await events.publish('pf.image.uploaded', imageId, {
+    await events.publish(
+      'pf.image.uploaded',
       imageId,
-      groupId: groupIdForName(name),
-      groupName: name,
-      filename: `${i}.jpg`,
-      contentType: 'image/jpeg',
-      size: 100,
-      width: 10,
-      height: 10,
-      sha256: '0'.repeat(64),
-      blobKey: imageId,
-    });
+      fakeUpload(imageId, groupIdForName(name), name, `${i}.jpg`),
+    );
     const status = IMAGE_STATUSES[i % 4]!;
     if (status !== 'new') await events.publish('pf.image.status_changed', imageId, { imageId, status });
     if (i % 10 === 9) await events.publish('pf.image.deleted', imageId, { imageId, blobKeys: [] });
@@ -159,18 +168,7 @@ test('a batch that fails after its counter writes is finished exactly once when 
   await record('pf.group.created', groupId, { groupId, name: 'crashy' });
   const ids = [newId(), newId()];
   for (const imageId of ids) {
-    await record('pf.image.uploaded', imageId, {
-      imageId,
-      groupId,
-      groupName: 'crashy',
-      filename: 'a.jpg',
-      contentType: 'image/jpeg',
-      size: 1,
-      width: 1,
-      height: 1,
-      sha256: '0'.repeat(64),
-      blobKey: imageId,
-    });
+    await record('pf.image.uploaded', imageId, fakeUpload(imageId, groupId, 'crashy', 'a.jpg'));
   }
   await record('pf.image.status_changed', ids[0]!, { imageId: ids[0]!, status: 'accepted' });
   await record('pf.image.deleted', ids[1]!, { imageId: ids[1]!, blobKeys: [] });
@@ -208,18 +206,7 @@ test('two projectors on one stream: one writes the read models, the other takes 
     const publishUploads = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const imageId = newId();
-        await events.publish('pf.image.uploaded', imageId, {
-          imageId,
-          groupId,
-          groupName: 'pair',
-          filename: `${i}.jpg`,
-          contentType: 'image/jpeg',
-          size: 1,
-          width: 1,
-          height: 1,
-          sha256: '0'.repeat(64),
-          blobKey: imageId,
-        });
+        await events.publish('pf.image.uploaded', imageId, fakeUpload(imageId, groupId, 'pair', `${i}.jpg`));
         await events.publish('pf.image.status_changed', imageId, { imageId, status: 'review' });
       }
     };
