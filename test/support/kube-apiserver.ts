@@ -1,4 +1,7 @@
 // Starts a real etcd + kube-apiserver pair for tests, envtest-style: no kubelet, scheduler or controllers.
+// With `controllers: true` it also runs kube-controller-manager (job, garbage-collector and ttl-after-finished
+// controllers) and kube-scheduler, so Jobs become pods that are placed on nodes (a kubelet is still missing:
+// see fake-kubelet.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -34,7 +37,16 @@ export interface KubeApiServerOptions {
   startTimeoutMs?: number;
   /** Extra kube-apiserver flags (e.g. `--feature-gates=…`), after the defaults. Default: none. */
   apiServerArgs?: string[];
+  /** Also run kube-controller-manager (Jobs → pods, garbage collection) and kube-scheduler. Default: false. */
+  controllers?: boolean;
 }
+
+/** The controllers kube-controller-manager runs with `controllers: true`: what worker Jobs need. */
+export const TEST_CONTROLLERS = [
+  'job-controller',
+  'garbage-collector-controller',
+  'ttl-after-finished-controller',
+];
 
 /** Why the harness could not give a control plane; `code` is stable. */
 export class KubeHarnessError extends Error {
@@ -49,7 +61,7 @@ export class KubeHarnessError extends Error {
 
 /** Where test/support/kube/build.sh puts the binaries: the cache dir keyed by the wrapper modules' versions. */
 export function kubeBinaryDir(): string {
-  const k8s = requiredVersion('kube-apiserver/go.mod', 'k8s.io/kubernetes');
+  const k8s = requiredVersion('kubernetes/go.mod', 'k8s.io/kubernetes');
   const etcd = requiredVersion('etcd/go.mod', 'go.etcd.io/etcd/server/v3');
   const cache = process.env.PIXELFORGE_CACHE || join(homedir(), '.cache', 'pixelforge');
   return join(cache, 'kube', `${k8s}-${etcd}`);
@@ -70,7 +82,8 @@ function requiredVersion(goMod: string, module: string): string {
  */
 export async function startKubeApiServer(options: KubeApiServerOptions = {}): Promise<KubeTestEnv> {
   const binaryDir = options.binaryDir ?? kubeBinaryDir();
-  for (const name of ['etcd', 'kube-apiserver']) {
+  const binaries = ['etcd', 'kube-apiserver', ...(options.controllers ? CONTROL_LOOPS : [])];
+  for (const name of binaries) {
     if (!existsSync(join(binaryDir, name))) {
       throw new KubeHarnessError(
         'KUBE_BINARIES_MISSING',
@@ -112,6 +125,7 @@ async function startOnce(binaryDir: string, options: KubeApiServerOptions): Prom
     const { server, kubeConfig } = await startApiServer(binaryDir, dir, etcdUrl, options, deadline, children);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeConfig.exportConfig(), { mode: 0o600 });
+    if (options.controllers) await startControlLoops(binaryDir, dir, kubeconfigPath, deadline, children);
     return { kubeconfigPath, kubeConfig, server, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();
@@ -195,6 +209,43 @@ async function startApiServer(
   return { server, kubeConfig };
 }
 
+const CONTROL_LOOPS = ['kube-controller-manager', 'kube-scheduler'];
+
+/** Starts kube-controller-manager and kube-scheduler as the admin user; returns once both answer `/healthz`. */
+async function startControlLoops(
+  binaryDir: string,
+  dir: string,
+  kubeconfigPath: string,
+  deadline: number,
+  children: ChildProcess[],
+) {
+  const common = (port: number) => [
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    // Without these it would look up the API server's front-proxy CA; /healthz is always allowed anyway.
+    '--authentication-skip-lookup=true',
+  ];
+  const started: [Launched, number][] = [];
+  for (const name of CONTROL_LOOPS) {
+    const port = await freePort();
+    const extra =
+      name === 'kube-controller-manager'
+        ? [`--controllers=${TEST_CONTROLLERS.join(',')}`, '--concurrent-job-syncs=10']
+        : [];
+    const launched = await launch(join(binaryDir, name), dir, name, [...common(port), ...extra]);
+    children.push(launched.child);
+    started.push([launched, port]);
+  }
+  const insecure: RequestOptions = { method: 'GET', timeout: 5000, rejectUnauthorized: false };
+  for (const [launched, port] of started) {
+    await waitUntil(launched, deadline, async () => {
+      return (await getStatusWith(insecure, `https://127.0.0.1:${port}/healthz`)) === 200;
+    });
+  }
+}
+
 function adminKubeConfig(server: string, caPem: Buffer, token: string): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
@@ -248,6 +299,10 @@ async function startFailure(server: Launched, what: string): Promise<KubeHarness
 async function getStatus(kubeConfig: KubeConfig, url: string): Promise<number> {
   const opts: RequestOptions = { method: 'GET', timeout: 5000 };
   await kubeConfig.applyToHTTPSOptions(opts);
+  return getStatusWith(opts, url);
+}
+
+function getStatusWith(opts: RequestOptions, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, opts, (res) => {
       res.resume();
