@@ -80,7 +80,7 @@ export interface ControllerOptions {
 export interface ControllerHarness extends AsyncDisposable {
   nats: NatsServer;
   bus: Bus;
-  /** Every event on pf.> seen since the harness started, in order. */
+  /** Every event stored on pf.> since the harness started, in order (duplicates by id dropped). */
   events: AnyEvent[];
   start(options?: ControllerOptions): Promise<{ manager: ControllerManager; store: CountingStore }>;
 }
@@ -89,12 +89,21 @@ export interface ControllerHarness extends AsyncDisposable {
 export async function startControllerHarness(
   kubeConfig: KubeConfig,
   namespace: string,
+  worker: WorkerJobSettings = testWorkerSettings(namespace),
 ): Promise<ControllerHarness> {
   const nats = await startNatsServer();
   const bus = await connectBus(nats.url, { name: 'controller-test' });
   const events: AnyEvent[] = [];
+  // A publish that JetStream de-duplicates (same Nats-Msg-Id) still reaches plain subscribers: keep the
+  // first of each id, which is what the stream stores and its consumers see.
+  const seen = new Set<string>();
   const sub = bus.nc.subscribe('pf.>', {
-    callback: (_err, msg) => void events.push(JSON.parse(new TextDecoder().decode(msg.data)) as AnyEvent),
+    callback: (_err, msg) => {
+      const event = JSON.parse(new TextDecoder().decode(msg.data)) as AnyEvent;
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      events.push(event);
+    },
   });
   const managers: ControllerManager[] = [];
   return {
@@ -111,7 +120,7 @@ export async function startControllerHarness(
       const manager = createControllerManager({
         store,
         runtime: createK8sWorkloadRuntime(kc, {
-          settings: testWorkerSettings(namespace),
+          settings: worker,
           logger,
           resyncMs: settings.resyncMs,
           quietMs: settings.quietMs,
