@@ -1,6 +1,6 @@
 // Starts a real etcd + kube-apiserver pair for tests, envtest-style: no kubelet, scheduler or controllers.
-// With `controllers: true` it also runs kube-controller-manager (job, garbage-collector and ttl-after-finished
-// controllers) and kube-scheduler, so Jobs become pods that are placed on nodes (a kubelet is still missing:
+// With `controllers: true` it also runs kube-controller-manager (the job, garbage-collector, ttl-after-finished
+// and namespace controllers) and kube-scheduler, so Jobs become pods that are placed on nodes (a kubelet is still missing:
 // see fake-kubelet.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPair, randomBytes } from 'node:crypto';
@@ -46,6 +46,7 @@ export const TEST_CONTROLLERS = [
   'job-controller',
   'garbage-collector-controller',
   'ttl-after-finished-controller',
+  'namespace-controller',
 ];
 
 /** Why the harness could not give a control plane; `code` is stable. */
