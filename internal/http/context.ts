@@ -1,4 +1,5 @@
 // What every route can reach: the services, the read side and the limits, injected once by createApp.
+import type { HttpBindings } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ImageService } from '../images/image-service.ts';
 import type { ProjectionProgress } from '../images/views.ts';
@@ -6,7 +7,8 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Queries } from '../adapters/mongo/queries.ts';
 import type { EnhancementService } from '../jobs/enhancement-service.ts';
 
-export type AppEnv = { Variables: { actor: string } };
+/** Bindings are @hono/node-server's (the Node request and response); absent under `app.request()`. */
+export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { actor: string } };
 export type App = OpenAPIHono<AppEnv>;
 
 export interface AppDeps {

@@ -1,6 +1,6 @@
 // Streams a multipart upload: the file part as a Readable (never buffered whole), the text fields as a
 // promise that settles when the body has been read.
-import { Readable } from 'node:stream';
+import { Readable, finished } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import { ValidationError } from '../errors/errors.ts';
@@ -18,13 +18,15 @@ export interface MultipartOptions {
   maxFieldBytes?: number;
 }
 
-/** Starts parsing; resolves as soon as the `file` part begins. */
+/**
+ * Starts parsing; resolves as soon as the `file` part begins. `body` is best the Node request itself (no
+ * web-stream bridge to copy through); a web `ReadableStream` works too, for requests not served by Node.
+ */
 export function parseUpload(
-  headers: Headers,
-  body: ReadableStream<Uint8Array> | null,
+  contentType: string,
+  body: Readable | ReadableStream<Uint8Array> | null,
   { maxFileBytes, maxFieldBytes = 16 * 1024 }: MultipartOptions,
 ): Promise<UploadParts> {
-  const contentType = headers.get('content-type') ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) {
     return Promise.reject(new ValidationError('the upload must be multipart/form-data with a `file` part'));
   }
@@ -39,7 +41,7 @@ export function parseUpload(
   } catch (err) {
     return Promise.reject(new ValidationError(`malformed multipart body: ${(err as Error).message}`));
   }
-  const source = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+  const source = body instanceof Readable ? body : Readable.fromWeb(body as WebReadableStream<Uint8Array>);
   const values: Record<string, string> = {};
   let sawFile = false;
 
@@ -71,7 +73,12 @@ export function parseUpload(
       resolve({ file: stream, filename: info.filename ?? 'upload', fields });
     });
     fields.catch(reject);
-    source.once('error', (err) => parser.destroy(err));
+    // A client that hangs up mid-body must fail the parse, or its upload slot is never released: `finished`
+    // sees the hang-up however the request reports it. Not `pipeline`: on a malformed body that would destroy
+    // the request, and with it the socket the 400 goes out on.
+    finished(source, { writable: false }, (err) => {
+      if (err) parser.destroy(err);
+    });
     source.pipe(parser);
   });
 }

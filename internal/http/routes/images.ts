@@ -96,7 +96,12 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
   });
 
   const streamUpload = async (c: Context<AppEnv>) => {
-    const parts = await parseUpload(c.req.raw.headers, c.req.raw.body, { maxFileBytes: maxUploadBytes });
+    // Under @hono/node-server the Node request is read directly: `c.req.raw.body` would build a Request and
+    // bridge the body Node → web → Node, copying every chunk through two stream layers (BENCHMARKS.md).
+    const body = c.env?.incoming ?? c.req.raw.body;
+    const parts = await parseUpload(c.req.header('content-type') ?? '', body, {
+      maxFileBytes: maxUploadBytes,
+    });
     const fields = parts.fields.then((raw) => {
       const parsed = UploadFields.safeParse(raw);
       if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
