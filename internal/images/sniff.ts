@@ -59,7 +59,8 @@ export function trailerCheck(type: ImageContentType): TrailerCheck {
       if (first.length < 12) first.push(...chunk.subarray(0, 12 - first.length));
       if (type === 'image/avif') boxes.update(chunk, total);
       total += chunk.length;
-      tail = Buffer.concat([tail, chunk]).subarray(-1024);
+      // Only the last 1024 bytes of the chunk can end up in the tail: no copy of the whole chunk.
+      tail = Buffer.concat([tail, chunk.subarray(-1024)]).subarray(-1024);
     },
     verdict() {
       switch (type) {
