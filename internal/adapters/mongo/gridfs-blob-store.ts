@@ -1,17 +1,13 @@
 // BlobStore on MongoDB GridFS: streamed writes with a sha256 computed on the way, ranged reads.
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, type Db } from 'mongodb';
 import { NotFoundError } from '../../errors/errors.ts';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions, StoredBlob } from '../../ports/blob-store.ts';
+import { gridFsChunkWriter, type GridFsFile } from './gridfs-chunk-writer.ts';
 
-interface FileDoc {
-  _id: string;
-  length: number;
-  uploadDate: Date;
-  metadata?: Record<string, string>;
-}
+type FileDoc = Pick<GridFsFile, '_id' | 'length' | 'uploadDate' | 'metadata'>;
 
 export interface GridFsBlobStoreOptions {
   /** Bucket name (default `blobs`). */
@@ -26,7 +22,7 @@ export function createGridFsBlobStore(
   { bucketName = 'blobs', chunkSizeBytes = 1024 * 1024 }: GridFsBlobStoreOptions = {},
 ) {
   const bucket = new GridFSBucket(db, { bucketName, chunkSizeBytes });
-  const files = db.collection<FileDoc>(`${bucketName}.files`);
+  const files = db.collection<GridFsFile>(`${bucketName}.files`);
   const chunks = db.collection(`${bucketName}.chunks`);
 
   const removeAll = async (key: string) => {
@@ -37,24 +33,25 @@ export function createGridFsBlobStore(
   const store: BlobStore & { ensureIndexes(): Promise<void> } = {
     async ensureIndexes() {
       await files.createIndex({ uploadDate: 1 });
+      // GridFS's own files index, which the driver's upload stream used to create on the first upload.
+      await files.createIndex({ filename: 1, uploadDate: 1 });
       await chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
     },
 
     async put(source: Readable | AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredBlob> {
       const hash = createHash('sha256');
       let size = 0;
-      const measure = new Transform({
-        transform(chunk: Buffer, _enc, done) {
+      const upload = gridFsChunkWriter(chunks, files, {
+        key: options.key,
+        chunkSizeBytes,
+        metadata: { ...options.metadata, contentType: options.contentType },
+        onBytes(chunk) {
           hash.update(chunk);
           size += chunk.length;
-          done(null, chunk);
         },
       });
-      const upload = bucket.openUploadStreamWithId(options.key as never, options.key, {
-        metadata: { ...options.metadata, contentType: options.contentType },
-      });
       try {
-        await pipeline(source, measure, upload, options.signal ? { signal: options.signal } : {});
+        await pipeline(source, upload, options.signal ? { signal: options.signal } : {});
         // The checksum goes into the event and the read models, not back into GridFS: one round trip less.
         return { key: options.key, sha256: hash.digest('hex'), size };
       } catch (err) {
