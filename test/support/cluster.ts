@@ -1,11 +1,14 @@
 // The cluster test/controller-cluster.test.ts runs against. By default a local one: etcd, kube-apiserver,
 // kube-controller-manager and kube-scheduler built from their Go modules, and a fake kubelet with one GPU node.
-// With PIXELFORGE_TEST_KUBECONFIG=<path> (opt-in: `npm run test:cluster`) any real cluster instead, in a fresh
-// namespace that is deleted afterwards. Either way worker pods run a stand-in worker (below) whose fate is in
-// its job's name, because real workers would need the Pixelforge image and a NATS and MongoDB the pods can
-// reach; the test plays the worker's NATS reports instead. Jobs, pods, pod failure policies, scheduling and
-// garbage collection are the cluster's own.
+// `npm run test:cluster` (PIXELFORGE_TEST_CLUSTER=kubeconfig) opts in to the cluster of KUBECONFIG (or
+// ~/.kube/config) instead, in a fresh namespace that is deleted afterwards; `npm test` never touches it.
+// Either way worker pods run a stand-in worker (below) whose fate is in its job's name, because real workers
+// would need the Pixelforge image and a NATS and MongoDB the pods can reach; the test plays the worker's NATS
+// reports instead. Jobs, pods, pod failure policies, scheduling and garbage collection are the cluster's own.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { installCrd } from '../../internal/adapters/k8s/install-crd.ts';
 import { kubeRequest } from '../../internal/adapters/k8s/raw-client.ts';
@@ -59,10 +62,12 @@ const GPU_NODE = {
   capacity: { cpu: '16', memory: '64Gi', 'nvidia.com/gpu': '4' },
 };
 
-/** The cluster in PIXELFORGE_TEST_KUBECONFIG, or a local one. */
+/** The cluster of KUBECONFIG when PIXELFORGE_TEST_CLUSTER=kubeconfig, otherwise a local one. */
 export function startTestCluster(): Promise<TestCluster> {
-  const kubeconfig = process.env.PIXELFORGE_TEST_KUBECONFIG;
-  return kubeconfig ? useKubeconfigCluster(kubeconfig) : startLocalCluster();
+  const choice = process.env.PIXELFORGE_TEST_CLUSTER ?? 'local';
+  if (choice === 'local') return startLocalCluster();
+  if (choice === 'kubeconfig') return useKubeconfigCluster();
+  throw new Error(`PIXELFORGE_TEST_CLUSTER must be local or kubeconfig, not ${JSON.stringify(choice)}`);
 }
 
 function workerSettings(namespace: string, gpus: boolean): WorkerJobSettings {
@@ -114,9 +119,13 @@ export async function startLocalCluster(): Promise<TestCluster & { kubeconfigPat
   }
 }
 
-async function useKubeconfigCluster(path: string): Promise<TestCluster> {
+async function useKubeconfigCluster(): Promise<TestCluster> {
+  const path = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
+  if (!path.split(delimiter).some((file) => existsSync(file))) {
+    throw new Error(`no kubeconfig at ${path}: set KUBECONFIG to the cluster to test against`);
+  }
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
+  kubeConfig.loadFromDefault(); // KUBECONFIG, with its list of files, as kubectl reads it
   if (process.env.PIXELFORGE_TEST_CONTEXT) kubeConfig.setCurrentContext(process.env.PIXELFORGE_TEST_CONTEXT);
   const cluster = await prepare(kubeConfig, `pixelforge-test-${randomBytes(3).toString('hex')}`);
   const core = kubeConfig.makeApiClient(CoreV1Api);

@@ -1,5 +1,5 @@
 // Runs the local test cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler and a fake kubelet
-// with one GPU node) until Ctrl-C, for kubectl or for `PIXELFORGE_TEST_KUBECONFIG=<path> npm run test:cluster`:
+// with one GPU node) until Ctrl-C, for kubectl or for `KUBECONFIG=<path> npm run test:cluster`:
 //   node --import tsx test/support/serve-cluster.ts
 import { startLocalCluster } from './cluster.ts';
 
