@@ -1,15 +1,33 @@
 // The ingress process: the HTTP API and web UI.
-import { loadConfig } from '../../internal/config/config.ts';
-import { createLogger } from '../../internal/telemetry/logger.ts';
 import { startTracing } from '../../internal/telemetry/tracing.ts';
 import { openConnections } from '../../internal/wiring/connections.ts';
 import { buildIngressApp, listen } from '../../internal/wiring/ingress.ts';
-import { onShutdown } from '../../internal/wiring/shutdown.ts';
+import { runProcess } from '../../internal/wiring/process-main.ts';
 
-const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL, fields: { process: 'ingress' } });
-const stopTracing = startTracing('pixelforge-ingress', config.PIXELFORGE_TRACES);
-const conn = await openConnections(config, 'ingress');
-const server = await listen(buildIngressApp(config, conn, logger), config.PORT, config.HOST);
-logger.info('ingress listening', { url: server.url });
-onShutdown(logger, [server.close, conn.close, stopTracing]);
+await runProcess({
+  name: 'ingress',
+  summary:
+    'The HTTP API (/v1, reference at /docs) and the web UI: takes uploads into GridFS, publishes upload,\n' +
+    'status and enhancement events on NATS JetStream, and answers reads from the read models.',
+  variables: [
+    'PORT',
+    'HOST',
+    'NATS_URL',
+    'MONGO_URL',
+    'MONGO_DB',
+    'PIXELFORGE_API_KEYS',
+    'PIXELFORGE_MAX_UPLOAD_BYTES',
+    'PIXELFORGE_MAX_PIXELS',
+    'PIXELFORGE_MAX_CONCURRENT_UPLOADS',
+    'PIXELFORGE_READ_WAIT_MS',
+    'PIXELFORGE_TRACES',
+    'LOG_LEVEL',
+  ],
+  async start(config, logger) {
+    const stopTracing = startTracing('pixelforge-ingress', config.PIXELFORGE_TRACES);
+    const conn = await openConnections(config, 'ingress');
+    const server = await listen(buildIngressApp(config, conn, logger), config.PORT, config.HOST);
+    logger.info('ingress listening', { url: server.url });
+    return [server.close, conn.close, stopTracing];
+  },
+});

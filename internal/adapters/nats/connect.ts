@@ -1,6 +1,7 @@
 // Connects to NATS and provisions the JetStream streams Pixelforge stores its events in.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { UnavailableError } from '../../errors/errors.ts';
 import { ensureStreams } from './streams.ts';
 
 export interface Bus extends AsyncDisposable {
@@ -25,14 +26,28 @@ export async function connectBus(
   servers: string,
   { name, timeoutMs = 5000, provision = true }: ConnectBusOptions,
 ): Promise<Bus> {
-  const nc = await connect({
-    servers: servers.split(',').map((s) => s.trim()),
-    name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    timeout: timeoutMs,
-  });
-  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: servers.split(',').map((s) => s.trim()),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: timeoutMs,
+    });
+  } catch (err) {
+    throw new UnavailableError(`cannot reach NATS at ${servers}: ${(err as Error).message}`, { cause: err });
+  }
+  let jsm: JetStreamManager;
+  try {
+    jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+  } catch (err) {
+    await nc.close();
+    // A plain nats-server without `-js`, or an account without JetStream.
+    throw new UnavailableError(`NATS at ${servers} has no JetStream: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   if (provision) await ensureStreams(jsm);
   const js = jetstream(nc, { timeout: timeoutMs });
   const close = async () => {
