@@ -41,10 +41,12 @@ export function gridFsChunkWriter(
   /** Stores every full chunk held; keeps the remainder (less than one chunk) for later. */
   const storeFullChunks = async () => {
     const joined = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+    held = [];
     let at = 0;
     for (; heldBytes - at >= chunkSizeBytes; at += chunkSizeBytes)
       await insertChunk(joined.subarray(at, at + chunkSizeBytes));
-    held = at < heldBytes ? [joined.subarray(at)] : [];
+    // A copy of the remainder: a view would keep the whole joined chunk alive until the next one is full.
+    if (at < heldBytes) held.push(Buffer.from(joined.subarray(at)));
     heldBytes -= at;
   };
 
