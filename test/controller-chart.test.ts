@@ -210,6 +210,13 @@ test('the Helm chart', async (t) => {
       const job = await kubeRequest<EnhancementJob>(kube.kubeConfig, 'GET', `${base}/via-rbac`);
       assert.equal(job.status?.phase, 'Succeeded');
     }, 45_000);
+    // Events are best effort (a missing permission is only logged), so check that they got through.
+    await eventually(async () => {
+      const events = await kubeRequest<{
+        items: { regarding: { name: string }; reportingInstance: string }[];
+      }>(kube.kubeConfig, 'GET', `/apis/events.k8s.io/v1/namespaces/${NAMESPACE}/events`);
+      assert.ok(events.items.some((e) => e.regarding.name === 'via-rbac' && e.reportingInstance === 'rbac'));
+    });
     await kubeRequest(kube.kubeConfig, 'DELETE', `${base}/via-rbac`);
     await eventually(
       () => assert.rejects(kubeRequest(kube.kubeConfig, 'GET', `${base}/via-rbac`), /404/),

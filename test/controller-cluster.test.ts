@@ -19,6 +19,13 @@ interface Pod {
   status?: { phase?: string; containerStatuses?: { state?: { terminated?: { exitCode: number } } }[] };
 }
 
+interface KubeEvent {
+  type: string;
+  reason: string;
+  eventTime: string;
+  regarding: { kind: string; name: string };
+}
+
 const output = {
   blobKey: 'enhanced-slow-1',
   contentType: 'image/webp',
@@ -57,6 +64,18 @@ test('the controller on a cluster with a job controller, a scheduler and running
   const pods = (owner: string) => list<Pod>(`/api/v1/namespaces/${namespace}/pods`, owner);
   const eventsOf = (jobId: string, type: string) =>
     harness.events.filter((e) => e.subject === jobId && e.type === type);
+  /** The Kubernetes Events about a job (what `kubectl describe ej` lists), oldest first. */
+  const describeEvents = async (name: string) => {
+    const list = await kubeRequest<{ items: KubeEvent[] }>(
+      kubeConfig,
+      'GET',
+      `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+    );
+    return list.items
+      .filter((e) => e.regarding.kind === KIND && e.regarding.name === name)
+      .sort((a, b) => a.eventTime.localeCompare(b.eventTime))
+      .map((e) => `${e.type} ${e.reason}`);
+  };
   const create = (name: string, spec: Record<string, unknown> = {}) =>
     kubeRequest(kubeConfig, 'POST', base, {
       body: {
@@ -108,6 +127,13 @@ test('the controller on a cluster with a job controller, a scheduler and running
     await manager.reconcile('slow-1');
     await manager.reconcile('slow-1');
     assert.equal(store.writes, writes, 'a reconcile that learns nothing writes nothing');
+    await eventually(async () =>
+      assert.deepEqual(await describeEvents('slow-1'), [
+        'Normal Scheduled',
+        'Normal Running',
+        'Normal Succeeded',
+      ]),
+    );
   });
 
   await t.test('exit 42 matches the pod failure policy: Failed for good, one pod, no retry', async () => {
@@ -122,6 +148,7 @@ test('the controller on a cluster with a job controller, a scheduler and running
     assert.equal(jobFailed?.reason, 'PodFailurePolicy');
     assert.equal((await pods('perm-1')).length, 1, 'the Job did not retry the pod');
     assert.equal((await workerJobs('perm-1')).length, 1, 'the controller did not retry the job');
+    await eventually(async () => assert.equal((await describeEvents('perm-1')).at(-1), 'Warning Failed'));
   });
 
   await t.test('exit 1 is retried: by the Job up to its backoff limit, then by a new attempt', async () => {
@@ -136,6 +163,9 @@ test('the controller on a cluster with a job controller, a scheduler and running
       eventsOf('flaky-1', 'pf.job.scheduled').map((e) => (e.data as { attempt: number }).attempt),
       [1, 2],
     );
+    const described = await describeEvents('flaky-1');
+    assert.ok(described.includes('Warning BackingOff'), described.join(', '));
+    assert.equal(described.at(-1), 'Normal Succeeded');
   });
 
   await t.test('spec.cancel stops the running pod with SIGTERM; the Job is deleted', async () => {

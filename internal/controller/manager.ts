@@ -1,6 +1,7 @@
 // The controller manager: while it leads, an informer mirrors the EnhancementJobs, the runtime tracks
 // workloads, a work queue runs the reconciler, and the event consumers feed requests and reports in.
 import type { EventPublisher, RunningConsumer } from '../ports/event-bus.ts';
+import { noEvents, type EventRecorder } from '../ports/event-recorder.ts';
 import type { LeaseLock } from '../ports/lease-lock.ts';
 import type { ResourceStore } from '../ports/resource-store.ts';
 import type { WorkloadRuntime } from '../ports/workload-runtime.ts';
@@ -39,6 +40,8 @@ export interface ManagerDeps {
   store: ResourceStore;
   runtime: WorkloadRuntime;
   publisher: EventPublisher;
+  /** Events for `kubectl describe` (default: none, as in local mode). */
+  recorder?: EventRecorder;
   /** Absent: this controller always leads (one process, tests). */
   lock?: LeaseLock;
   identity: string;
@@ -101,6 +104,7 @@ export function createControllerManager(deps: ManagerDeps): ControllerManager {
       admission,
       reports,
       events: createLifecycleEvents(deps.publisher),
+      recorder: deps.recorder ?? noEvents,
       retry: settings.retry,
       progressIntervalMs: settings.progressIntervalMs,
       maxRunning: settings.maxRunning,

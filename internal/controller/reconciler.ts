@@ -1,5 +1,6 @@
 // Reconciles one EnhancementJob in the controller-runtime shape: get → deletion (finalizer) → add the
 // finalizer → ensure the workload → derive status from what is observed → at most one status write.
+import type { EventRecorder } from '../ports/event-recorder.ts';
 import { isConflict, type ResourceStore } from '../ports/resource-store.ts';
 import type { WorkloadRuntime } from '../ports/workload-runtime.ts';
 import { isTerminal, type EnhancementJob, type EnhancementJobStatus } from '../resources/enhancement-job.ts';
@@ -27,6 +28,8 @@ export interface ReconcilerDeps {
   admission: Admission;
   reports: WorkerReports;
   events: LifecycleEvents;
+  /** Events for `kubectl describe`, one per phase change. */
+  recorder: EventRecorder;
   retry: RetryPolicy;
   /** Least time between two status writes that only move progress, in ms. */
   progressIntervalMs: number;
@@ -49,7 +52,7 @@ export type Reconciler = (name: string) => Promise<ReconcileResult>;
 
 /** Creates the reconcile function the work queue calls with a job's name. */
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
-  const { store, cache, runtime, reports, events, logger } = deps;
+  const { store, cache, runtime, reports, events, recorder, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const progressWrittenAt = new Map<string, number>();
 
@@ -81,6 +84,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     deps.admission.release(name);
     reports.forget(name);
     progressWrittenAt.delete(name);
+    if (!isTerminal(job.status?.phase)) {
+      recorder.record(job, {
+        type: 'Normal',
+        reason: 'Cancelled',
+        note: 'deleted: the workload was removed',
+      });
+    }
     logger.info('job deleted; workload removed', { job: name });
     return {};
   };
@@ -140,6 +150,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!written) return { requeueAfterMs: 0 };
     if (status.progress) progressWrittenAt.set(name, ctx.now.getTime());
     if (before.phase !== status.phase) {
+      recorder.record(written, phaseEvent(status, detail));
       logger.info('phase changed', {
         job: name,
         from: before.phase ?? '-',
@@ -149,6 +160,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
     return ctx.result;
   }
+}
+
+/** The Event for entering `status.phase`: named after the phase, a Warning when something went wrong. */
+function phaseEvent(status: EnhancementJobStatus, detail: PhaseDetail) {
+  const warning = status.phase === 'Failed' || (status.phase === 'Pending' && detail.waiting === 'backoff');
+  return {
+    type: warning ? ('Warning' as const) : ('Normal' as const),
+    reason: detail.waiting === 'backoff' ? 'BackingOff' : (status.phase ?? 'Pending'),
+    note: status.message ?? detail.message,
+  };
 }
 
 /** Deep equality of two statuses as JSON (key order does not matter). */

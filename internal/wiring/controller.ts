@@ -8,6 +8,7 @@ import { startConsumer } from '../adapters/nats/consumer.ts';
 import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { createK8sResourceStore } from '../adapters/k8s/k8s-resource-store.ts';
 import { createK8sWorkloadRuntime } from '../adapters/k8s/k8s-workload-runtime.ts';
+import { createK8sEventRecorder } from '../adapters/k8s/event-recorder.ts';
 import { createK8sLeaseLock } from '../adapters/k8s/lease-lock.ts';
 import type { WorkerJobSettings } from '../adapters/k8s/worker-job.ts';
 import { createKvResourceStore } from '../adapters/nats/kv-resource-store.ts';
@@ -122,6 +123,7 @@ export async function startController(
         quietMs: config.PIXELFORGE_WATCH_QUIET_MS,
       }),
       lock: createK8sLeaseLock(kubeConfig, namespace, LEASE_NAME),
+      recorder: createK8sEventRecorder(kubeConfig, { namespace, identity, logger: log }),
     };
   } else {
     parts = {
@@ -143,6 +145,7 @@ export async function startController(
     store: parts.store,
     runtime: parts.runtime,
     publisher: createNatsPublisher(conn.bus.js, { source: CONTROLLER_SOURCE }),
+    ...('recorder' in parts ? { recorder: parts.recorder } : {}),
     ...(config.PIXELFORGE_LEADER_ELECTION ? { lock: parts.lock } : {}),
     identity,
     startConsumers: controllerConsumers(conn.bus, log, async () => [

@@ -5,6 +5,7 @@ import { connectBus, type Bus } from '../../internal/adapters/nats/connect.ts';
 import { createNatsPublisher } from '../../internal/adapters/nats/publisher.ts';
 import { createK8sResourceStore } from '../../internal/adapters/k8s/k8s-resource-store.ts';
 import { createK8sWorkloadRuntime } from '../../internal/adapters/k8s/k8s-workload-runtime.ts';
+import { createK8sEventRecorder } from '../../internal/adapters/k8s/event-recorder.ts';
 import { createK8sLeaseLock } from '../../internal/adapters/k8s/lease-lock.ts';
 import type { WorkerJobSettings } from '../../internal/adapters/k8s/worker-job.ts';
 import { CONTROLLER_SOURCE } from '../../internal/jobs/job-view.ts';
@@ -126,6 +127,11 @@ export async function startControllerHarness(
           quietMs: settings.quietMs,
         }),
         publisher: createNatsPublisher(bus.js, { source: CONTROLLER_SOURCE }),
+        recorder: createK8sEventRecorder(kc, {
+          namespace,
+          identity: options.identity ?? 'test-controller',
+          logger,
+        }),
         ...(options.election ? { lock: createK8sLeaseLock(kc, namespace, 'pixelforge-controller') } : {}),
         identity: options.identity ?? 'test-controller',
         startConsumers: controllerConsumers(bus, logger),
