@@ -55,7 +55,10 @@ export function createGridFsBlobStore(
         // The checksum goes into the event and the read models, not back into GridFS: one round trip less.
         return { key: options.key, sha256: hash.digest('hex'), size };
       } catch (err) {
-        // Chunks are written before the files document: remove both, whatever got that far.
+        // Chunks are written before the files document: remove both, whatever got that far, once the
+        // writer's last insert has landed (or failed).
+        upload.destroy();
+        await upload.settled();
         await removeAll(options.key).catch(() => {});
         throw err;
       }

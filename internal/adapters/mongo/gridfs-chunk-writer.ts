@@ -21,22 +21,34 @@ export interface ChunkWriterOptions {
   onBytes?: (chunk: Buffer) => void;
 }
 
+/** The writer, and a way to know that nothing it started is still on its way to the database. */
+export interface ChunkWriter extends Writable {
+  /** Resolves once no insert is in flight (after a failure: before the caller removes what was written). */
+  settled(): Promise<void>;
+}
+
 /**
  * A Writable storing what it is given under `key`. The files document goes in last, so a failed write leaves
- * only chunks, which the caller removes.
+ * only chunks, which the caller removes once {@link ChunkWriter.settled}.
  */
 export function gridFsChunkWriter(
   chunks: Collection<Document>,
   files: Collection<GridFsFile>,
   { key, chunkSizeBytes, metadata, onBytes }: ChunkWriterOptions,
-): Writable {
+): ChunkWriter {
   let held: Buffer[] = [];
   let heldBytes = 0;
   let length = 0;
   let n = 0;
+  let failed = false;
+  // The write or final in progress: a pipeline rejects as soon as its source fails, while an insert of this
+  // writer may still be running; removing the chunks before it lands would leave it behind.
+  let busy: Promise<unknown> = Promise.resolve();
 
-  const insertChunk = (data: Uint8Array) =>
-    chunks.insertOne({ _id: new ObjectId(), files_id: key, n: n++, data });
+  const insertChunk = async (data: Uint8Array) => {
+    if (failed) throw new Error('the GridFS write was abandoned');
+    await chunks.insertOne({ _id: new ObjectId(), files_id: key, n: n++, data });
+  };
 
   /** Stores every full chunk held; keeps the remainder (less than one chunk) for later. */
   const storeFullChunks = async () => {
@@ -50,19 +62,23 @@ export function gridFsChunkWriter(
     heldBytes -= at;
   };
 
-  return new Writable({
+  const writer = new Writable({
     write(chunk: Buffer, _encoding, done) {
       onBytes?.(chunk);
       held.push(chunk);
       heldBytes += chunk.length;
       length += chunk.length;
       if (heldBytes < chunkSizeBytes) return done();
-      storeFullChunks().then(() => done(), done);
+      busy = storeFullChunks().then(() => done(), done);
+    },
+    destroy(err, done) {
+      failed = true;
+      done(err);
     },
     final(done) {
       const rest = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
       held = [];
-      (async () => {
+      busy = (async () => {
         if (rest.length > 0) await insertChunk(rest);
         const file: GridFsFile = {
           _id: key,
@@ -72,8 +88,12 @@ export function gridFsChunkWriter(
           filename: key,
         };
         if (metadata) file.metadata = metadata;
+        if (failed) throw new Error('the GridFS write was abandoned');
         await files.insertOne(file);
       })().then(() => done(), done);
     },
   });
+  return Object.assign(writer, { settled: () => busy.then(noop, noop) });
 }
+
+const noop = () => {};
