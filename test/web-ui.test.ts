@@ -36,11 +36,13 @@ test('the gallery: upload, lazy images by group, review workflow', async () => {
     await page.waitForFunction(() =>
       Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0),
     );
-    assert.match((await page.locator('#stats').textContent()) ?? '', /new 1/);
+    // The statistics are fetched after the groups are drawn: wait for them rather than read them at once.
+    await page.locator('#stats', { hasText: 'new 1' }).waitFor({ timeout: 10_000 });
 
     await figure.locator('button', { hasText: 'review' }).click();
     await page.locator('section', { hasText: 'Sunsets' }).locator('.st.review').waitFor({ timeout: 10_000 });
-    assert.match((await page.locator('#stats').textContent()) ?? '', /review 1/);
+    await page.locator('#stats', { hasText: 'review 1 ·' }).waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('#stats').textContent()) ?? '', /new 0 · review 1/);
 
     await page.selectOption('#status', 'accepted');
     await page.waitForFunction(() => !document.querySelector('#groups section'));
