@@ -22,8 +22,6 @@ export interface FakeNodeOptions {
 /** A running fake kubelet; `await using` kills its pods' processes and stops it. */
 export interface FakeKubelet extends AsyncDisposable {
   nodeName: string;
-  /** Every pod this kubelet has started, as `namespace/name`, in order. */
-  readonly started: string[];
   stop(): Promise<void>;
 }
 
@@ -40,12 +38,10 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, node: FakeNodeOpt
   const workDir = await mkdtemp(join(tmpdir(), 'pixelforge-fake-kubelet-'));
   const running = new Map<string, RunningPod>(); // by pod uid
   const finished = new Set<string>(); // pod uids whose final status was written
-  const started: string[] = [];
   let stopping = false;
 
   const syncPod = async (pod: V1Pod) => {
     const uid = pod.metadata!.uid!;
-    const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
     if (pod.metadata?.deletionTimestamp) {
       const current = running.get(uid);
       if (current) {
@@ -79,7 +75,6 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, node: FakeNodeOpt
       });
     });
     running.set(uid, { child, exited });
-    started.push(key);
     await reportedRunning;
   };
 
@@ -106,7 +101,7 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, node: FakeNodeOpt
       await Promise.all([...running.values()].map((p) => p.exited));
       await rm(workDir, { recursive: true, force: true });
     })());
-  return { nodeName: node.name, started, stop, [Symbol.asyncDispose]: stop };
+  return { nodeName: node.name, stop, [Symbol.asyncDispose]: stop };
 }
 
 async function registerNode(kubeConfig: KubeConfig, node: FakeNodeOptions) {
