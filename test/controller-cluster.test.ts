@@ -62,8 +62,7 @@ test('the controller on a cluster with a job controller, a scheduler and running
     ).items;
   const workerJobs = (owner: string) => list<WorkerJob>(`/apis/batch/v1/namespaces/${namespace}/jobs`, owner);
   const pods = (owner: string) => list<Pod>(`/api/v1/namespaces/${namespace}/pods`, owner);
-  const eventsOf = (jobId: string, type: string) =>
-    harness.events.filter((e) => e.subject === jobId && e.type === type);
+  const { eventsOf } = harness;
   /** The Kubernetes Events about a job (what `kubectl describe ej` lists), oldest first. */
   const describeEvents = async (name: string) => {
     const list = await kubeRequest<{ items: KubeEvent[] }>(

@@ -29,8 +29,7 @@ test('controller lifecycle on a real API server', async (t) => {
   const base = `/apis/${API_VERSION}/namespaces/${kube.namespace}/${PLURAL}`;
   const getJob = (name: string) => kubeRequest<EnhancementJob>(kube.kubeConfig, 'GET', `${base}/${name}`);
   const phaseOf = async (name: string) => (await getJob(name)).status?.phase;
-  const eventsOf = (jobId: string, type: string) =>
-    harness.events.filter((e) => e.subject === jobId && e.type === type);
+  const { eventsOf } = harness;
   let { manager, store } = await harness.start();
 
   await t.test('a request event becomes a resource, a worker Job and a Scheduled status', async () => {

@@ -1,8 +1,6 @@
 // The controller process: reconciles EnhancementJobs into worker Jobs (or local processes), leader-elected,
 // with /healthz and /readyz for its probes.
 import { controllerConfigFields } from '../../internal/config/controller-config.ts';
-import { startTracing } from '../../internal/telemetry/tracing.ts';
-import { openConnections } from '../../internal/wiring/connections.ts';
 import { startController } from '../../internal/wiring/controller.ts';
 import { startHealthServer } from '../../internal/wiring/health-server.ts';
 import { runProcess } from '../../internal/wiring/process-main.ts';
@@ -12,17 +10,8 @@ await runProcess({
   summary:
     'Reconciles EnhancementJobs (pixelforge.io/v1alpha1) into worker Jobs on GPU nodes, or into local worker\n' +
     'processes with PIXELFORGE_RUNTIME=local, and creates them from pf.enhancement.requested events.',
-  variables: [
-    'NATS_URL',
-    'MONGO_URL',
-    'MONGO_DB',
-    ...(Object.keys(controllerConfigFields) as (keyof typeof controllerConfigFields)[]),
-    'PIXELFORGE_TRACES',
-    'LOG_LEVEL',
-  ],
-  async start(config, logger) {
-    const stopTracing = startTracing('pixelforge-controller', config.PIXELFORGE_TRACES);
-    const conn = await openConnections(config, 'controller');
+  variables: [...(Object.keys(controllerConfigFields) as (keyof typeof controllerConfigFields)[])],
+  async start(config, conn, logger) {
     const controller = await startController(config, conn, logger);
     const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, { nats: conn.readiness.nats });
     logger.info('controller running', {
@@ -30,6 +19,6 @@ await runProcess({
       namespace: config.PIXELFORGE_NAMESPACE,
       health: health.port,
     });
-    return [controller.stop, health.close, conn.close, stopTracing];
+    return [controller.stop, health.close];
   },
 });

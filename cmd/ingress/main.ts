@@ -1,6 +1,4 @@
 // The ingress process: the HTTP API and web UI.
-import { startTracing } from '../../internal/telemetry/tracing.ts';
-import { openConnections } from '../../internal/wiring/connections.ts';
 import { buildIngressApp, listen } from '../../internal/wiring/ingress.ts';
 import { runProcess } from '../../internal/wiring/process-main.ts';
 
@@ -12,22 +10,15 @@ await runProcess({
   variables: [
     'PORT',
     'HOST',
-    'NATS_URL',
-    'MONGO_URL',
-    'MONGO_DB',
     'PIXELFORGE_API_KEYS',
     'PIXELFORGE_MAX_UPLOAD_BYTES',
     'PIXELFORGE_MAX_PIXELS',
     'PIXELFORGE_MAX_CONCURRENT_UPLOADS',
     'PIXELFORGE_READ_WAIT_MS',
-    'PIXELFORGE_TRACES',
-    'LOG_LEVEL',
   ],
-  async start(config, logger) {
-    const stopTracing = startTracing('pixelforge-ingress', config.PIXELFORGE_TRACES);
-    const conn = await openConnections(config, 'ingress');
+  async start(config, conn, logger) {
     const server = await listen(buildIngressApp(config, conn, logger), config.PORT, config.HOST);
     logger.info('ingress listening', { url: server.url });
-    return [server.close, conn.close, stopTracing];
+    return [server.close];
   },
 });

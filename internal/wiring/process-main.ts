@@ -4,6 +4,8 @@
 import { ConfigError, ConfigSchema, loadConfig, type Config } from '../config/config.ts';
 import { PixelforgeError } from '../errors/errors.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
+import { startTracing } from '../telemetry/tracing.ts';
+import { openConnections, type Connections } from './connections.ts';
 import { onShutdown } from './shutdown.ts';
 
 /** One process: what it is, what it reads, how it starts. */
@@ -12,17 +14,30 @@ export interface ProcessDefinition {
   name: string;
   /** One paragraph for `--help`. */
   summary: string;
-  /** The configuration variables it reads, listed by `--help` with their defaults. */
+  /** The configuration variables it reads beyond {@link COMMON_VARIABLES}, listed by `--help` with defaults. */
   variables: readonly (keyof Config)[];
-  /** Starts the process; resolves with the steps that stop it, in order, on SIGTERM or SIGINT. */
-  start(config: Config, logger: Logger): Promise<(() => Promise<unknown>)[]>;
+  /**
+   * Starts the process over open connections (tracing is running too); resolves with the steps that stop
+   * it, in order, on SIGTERM or SIGINT. The connections and tracing are closed after those steps.
+   */
+  start(config: Config, conn: Connections, logger: Logger): Promise<(() => Promise<unknown>)[]>;
 }
+
+/** What every process reads: runProcess opens the connections and starts tracing and logging itself. */
+export const COMMON_VARIABLES = [
+  'NATS_URL',
+  'MONGO_URL',
+  'MONGO_DB',
+  'PIXELFORGE_TRACES',
+  'LOG_LEVEL',
+] as const;
 
 /** `--help` text of a process. */
 export function processHelp(definition: ProcessDefinition): string {
   const defaults = ConfigSchema.parse({}) as Record<string, unknown>;
-  const width = Math.max(...definition.variables.map((v) => v.length));
-  const lines = definition.variables.map((variable) => {
+  const variables = [...COMMON_VARIABLES, ...definition.variables];
+  const width = Math.max(...variables.map((v) => v.length));
+  const lines = variables.map((variable) => {
     const value = defaults[variable];
     const shown =
       value === undefined || value === ''
@@ -68,7 +83,9 @@ export async function runProcess(definition: ProcessDefinition, argv = process.a
   const steps: (() => Promise<unknown>)[] = [];
   onShutdown(logger, steps);
   try {
-    steps.push(...(await definition.start(config, logger)));
+    const stopTracing = startTracing(`pixelforge-${definition.name}`, config.PIXELFORGE_TRACES);
+    const conn = await openConnections(config, definition.name);
+    steps.push(...(await definition.start(config, conn, logger)), conn.close, stopTracing);
   } catch (err) {
     // Expected failures (a server down, a bad setting found late) are one line; anything else keeps its stack.
     if (err instanceof PixelforgeError) logger.error(`cannot start: ${err.message}`, { code: err.code });

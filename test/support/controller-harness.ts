@@ -83,6 +83,8 @@ export interface ControllerHarness extends AsyncDisposable {
   bus: Bus;
   /** Every event stored on pf.> since the harness started, in order (duplicates by id dropped). */
   events: AnyEvent[];
+  /** The recorded events of one job and type. */
+  eventsOf(jobId: string, type: AnyEvent['type']): AnyEvent[];
   start(options?: ControllerOptions): Promise<{ manager: ControllerManager; store: CountingStore }>;
 }
 
@@ -111,6 +113,7 @@ export async function startControllerHarness(
     nats,
     bus,
     events,
+    eventsOf: (jobId, type) => events.filter((e) => e.subject === jobId && e.type === type),
     async start(options = {}) {
       const kc = options.kubeConfig ?? kubeConfig;
       // PIXELFORGE_TEST_LOGS=debug shows what the controllers do.
