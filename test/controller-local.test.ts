@@ -20,7 +20,7 @@ import { silentLogger } from '../internal/telemetry/logger.ts';
 import { controllerConsumers } from '../internal/wiring/controller-consumers.ts';
 import { countWrites, TEST_SETTINGS } from './support/controller-harness.ts';
 import { eventually } from './support/eventually.ts';
-import { startNatsServer } from './support/nats-server.ts';
+import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
 
 const fakeWorker = [process.execPath, '--import', 'tsx', 'test/support/fake-worker.ts'];
 

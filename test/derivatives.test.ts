@@ -14,7 +14,7 @@ import { startDerivatives } from '../internal/wiring/derivatives.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
-import { stopProcess, waitForLine } from './support/process.ts';
+import { stopProcess, waitForLine } from '../internal/adapters/local-servers/process.ts';
 
 interface ImageBody {
   variants: { name: string; kind: string; url: string; width: number; height: number }[];

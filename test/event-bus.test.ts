@@ -9,7 +9,7 @@ import { STREAMS } from '../internal/events/catalog.ts';
 import { ack, reject, retry, type Delivery } from '../internal/ports/event-bus.ts';
 import { silentLogger } from '../internal/telemetry/logger.ts';
 import { ValidationError } from '../internal/errors/errors.ts';
-import { startNatsServer } from './support/nats-server.ts';
+import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
 import { eventually } from './support/eventually.ts';
 
 const group = (n: number) => ({ groupId: `G${n}`, name: `group ${n}` });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { GridFSBucket } from 'mongodb';
 import { connectMongo } from '../internal/adapters/mongo/connect.ts';
 import { createGridFsBlobStore } from '../internal/adapters/mongo/gridfs-blob-store.ts';
-import { startMongoWire } from './support/mongo-wire.ts';
+import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts';
 
 test('GridFS blob store: chunked writes read back whole and by range; a failed write leaves nothing', async (t) => {
   await using server = await startMongoWire();

@@ -7,8 +7,8 @@ import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
 import { GridFSBucket, MongoClient, MongoServerError, ObjectId } from 'mongodb';
 import type { Db, Document } from 'mongodb';
-import { startMongoWire } from './support/mongo-wire.ts';
-import type { MongoWireServer } from './support/mongo-wire.ts';
+import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts';
+import type { MongoWireServer } from '../internal/adapters/local-servers/mongo-wire.ts';
 
 describe('Mongo-wire server through the mongodb driver', () => {
   let server: MongoWireServer;

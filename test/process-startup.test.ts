@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startMongoWire } from './support/mongo-wire.ts';
-import { startNatsServer } from './support/nats-server.ts';
-import { freePort } from './support/free-port.ts';
-import { waitForLine } from './support/process.ts';
+import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts';
+import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
+import { freePort } from '../internal/adapters/local-servers/free-port.ts';
+import { waitForLine } from '../internal/adapters/local-servers/process.ts';
 
 const PROCESSES = ['ingress', 'projector', 'controller'] as const;
 

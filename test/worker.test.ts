@@ -11,7 +11,7 @@ import { WorkerExit, jobOutputKey } from '../internal/jobs/worker-contract.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
-import { freePort } from './support/free-port.ts';
+import { freePort } from '../internal/adapters/local-servers/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

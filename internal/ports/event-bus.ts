@@ -1,6 +1,7 @@
 // The EventBus port: idempotent publishing and durable, at-least-once consumption of Pixelforge events.
 import type { AnyEvent, EventData, EventType } from '../events/catalog.ts';
 import type { EnvelopeOptions } from '../events/envelope.ts';
+import type { Checkpoint } from './checkpoint.ts';
 
 /** Where a published event landed. `duplicate` is true when the bus had already stored this event id. */
 export interface PublishReceipt {
@@ -59,7 +60,16 @@ export interface ConsumerSpec {
    * Handles deliveries in stream order, as many per call as have arrived (up to `maxSize`): the events that
    * come in while one batch is being written form the next. `concurrency` is ignored.
    */
-  batch?: { maxSize: number; handler: BatchHandler };
+  batch?: {
+    maxSize: number;
+    handler: BatchHandler;
+    /**
+     * Where the handler's store records what it has applied. Saved after each batch and before its acks; on
+     * start (and every restart) the consumer resumes right after it, not after its own ack floor, so events
+     * whose writes the store lost are delivered again.
+     */
+    checkpoint?: Checkpoint;
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { STREAMS, type AnyEvent } from '../events/catalog.ts';
 import { ack, type ConsumerSpec } from '../ports/event-bus.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { Checkpoint } from '../ports/checkpoint.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /** The durable consumer whose ack floor tells the ingress what the read models have applied. */
@@ -19,14 +20,20 @@ export const READ_MODEL_BATCH = 256;
 /**
  * Read models need stream order: this consumer applies events in order, in batches of whatever arrived
  * while the previous batch was being written (one event when idle, up to READ_MODEL_BATCH under load).
+ * `checkpoint` lives with the read models, and the consumer resumes from it.
  */
-export function readModelConsumer(projection: Projection, logger: Logger): ConsumerSpec {
+export function readModelConsumer(
+  projection: Projection,
+  checkpoint: Checkpoint,
+  logger: Logger,
+): ConsumerSpec {
   return {
     name: READ_MODEL_CONSUMER,
     stream: STREAMS.images.name,
     concurrency: 1,
     batch: {
       maxSize: READ_MODEL_BATCH,
+      checkpoint,
       handler: async (deliveries) => {
         const results = await projection.applyBatch(deliveries);
         logger.debug('projected', { events: deliveries.length, lastSeq: deliveries.at(-1)?.seq });

@@ -21,7 +21,8 @@ import {
   type ControllerManager,
   type ControllerSettings,
 } from '../controller/manager.ts';
-import { jobProjectionConsumer } from '../controller/job-projection-consumer.ts';
+import { JOB_PROJECTION_CONSUMER, jobProjectionConsumer } from '../controller/job-projection-consumer.ts';
+import { mongoCheckpoint } from '../adapters/mongo/checkpoints.ts';
 import { controllerConsumers } from './controller-consumers.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
@@ -149,7 +150,11 @@ export async function startController(
     ...(config.PIXELFORGE_LEADER_ELECTION ? { lock: parts.lock } : {}),
     identity,
     startConsumers: controllerConsumers(conn.bus, log, async () => [
-      await startConsumer(conn.bus, jobProjectionConsumer(projection, log), { logger: log }),
+      await startConsumer(
+        conn.bus,
+        jobProjectionConsumer(projection, mongoCheckpoint(conn.mongo.db, JOB_PROJECTION_CONSUMER), log),
+        { logger: log },
+      ),
     ]),
     settings: controllerSettings(config),
     logger: log,

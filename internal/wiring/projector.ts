@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
 import { createImageProjection } from '../adapters/mongo/image-projection.ts';
+import { mongoCheckpoint } from '../adapters/mongo/checkpoints.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createKvLeaseLock } from '../adapters/nats/kv-lease-lock.ts';
@@ -37,9 +38,15 @@ export async function startProjector(
     lock: await createKvLeaseLock(conn.bus, READ_MODEL_CONSUMER),
     identity: `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`,
     onStartedLeading: async () => {
-      readModels = await startConsumer(conn.bus, readModelConsumer(createImageProjection(conn.models), log), {
-        logger: log,
-      });
+      readModels = await startConsumer(
+        conn.bus,
+        readModelConsumer(
+          createImageProjection(conn.models),
+          mongoCheckpoint(conn.mongo.db, READ_MODEL_CONSUMER),
+          log,
+        ),
+        { logger: log },
+      );
     },
     onStoppedLeading: async () => {
       await readModels?.stop();

@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
 import { createImageProjection } from '../adapters/mongo/image-projection.ts';
+import { mongoCheckpoint } from '../adapters/mongo/checkpoints.ts';
 import { READ_MODEL_COLLECTIONS, ensureReadModelIndexes } from '../adapters/mongo/read-models.ts';
 import { STREAMS } from '../events/catalog.ts';
 import { ConflictError } from '../errors/errors.ts';
@@ -33,15 +34,15 @@ export async function rebuildProjections(
       .drop()
       .catch(() => false);
   }
+  const checkpoint = mongoCheckpoint(conn.mongo.db, READ_MODEL_CONSUMER);
+  await checkpoint.reset();
   await ensureReadModelIndexes(conn.models);
   if (info) await conn.bus.jsm.consumers.delete(STREAMS.images.name, READ_MODEL_CONSUMER);
   const total = await conn.progress.latestPublished();
   const consumer = await startConsumer(
     conn.bus,
-    readModelConsumer(createImageProjection(conn.models), logger),
-    {
-      logger,
-    },
+    readModelConsumer(createImageProjection(conn.models), checkpoint, logger),
+    { logger },
   );
   try {
     while (!(await conn.progress.waitFor(total, 500))) {

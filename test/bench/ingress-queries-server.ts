@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { stopProcess, waitForLine } from '../support/process.ts';
+import { stopProcess, waitForLine } from '../../internal/adapters/local-servers/process.ts';
 
 const TARGET = path.resolve(import.meta.dirname, '../support/mongo-wire/target');
 

@@ -8,7 +8,7 @@ import { dayOf, type ImageDoc } from '../../internal/adapters/mongo/read-models.
 import { openConnections } from '../../internal/wiring/connections.ts';
 import { buildIngressApp } from '../../internal/wiring/ingress.ts';
 import { silentLogger } from '../../internal/telemetry/logger.ts';
-import { startNatsServer } from '../support/nats-server.ts';
+import { startNatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
 import { seedReadModels } from './ingress-queries-seed.ts';
 import { startRoomyMongoWire } from './ingress-queries-server.ts';
 import { ms, percentile, ratio, table } from './load-stats.ts';

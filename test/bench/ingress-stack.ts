@@ -11,9 +11,9 @@ import { connectMongo, type Mongo } from '../../internal/adapters/mongo/connect.
 import { STREAMS } from '../../internal/events/catalog.ts';
 import { hashApiKey } from '../../internal/http/auth.ts';
 import { READ_MODEL_CONSUMER } from '../../internal/projector/read-model-consumer.ts';
-import { startMongoWire, type MongoWireServer } from '../support/mongo-wire.ts';
-import { startNatsServer, type NatsServer } from '../support/nats-server.ts';
-import { stopProcess, waitForLine } from '../support/process.ts';
+import { startMongoWire, type MongoWireServer } from '../../internal/adapters/local-servers/mongo-wire.ts';
+import { startNatsServer, type NatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
+import { stopProcess, waitForLine } from '../../internal/adapters/local-servers/process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const API_KEY = 'pf_bench_key_0123456789';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stopProcess, waitForLine } from '../support/process.ts';
+import { stopProcess, waitForLine } from '../../internal/adapters/local-servers/process.ts';
 import { describeJpeg, jpeg200k } from './ingress-images.ts';
 import { startIngressStack, type IngressStack } from './ingress-stack.ts';
 import type { ClosedLoopResult, ClosedLoopSpec } from './load-generator.ts';

@@ -18,7 +18,7 @@ import type { AnyEvent } from '../../internal/events/catalog.ts';
 import type { ResourceStore } from '../../internal/ports/resource-store.ts';
 import { createLogger, silentLogger, type Logger } from '../../internal/telemetry/logger.ts';
 import { controllerConsumers } from '../../internal/wiring/controller-consumers.ts';
-import { startNatsServer, type NatsServer } from './nats-server.ts';
+import { startNatsServer, type NatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
 
 export const TEST_SETTINGS: ControllerSettings = {
   maxRunning: 3,

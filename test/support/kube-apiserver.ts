@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { freePort } from './free-port.ts';
-import { stopProcess } from './process.ts';
+import { freePort } from '../../internal/adapters/local-servers/free-port.ts';
+import { stopProcess } from '../../internal/adapters/local-servers/process.ts';
 
 const wrapperDir = fileURLToPath(new URL('./kube/', import.meta.url));
 

@@ -9,8 +9,8 @@ import { buildIngressApp } from '../../internal/wiring/ingress.ts';
 import { startProjector, type RunningProjector } from '../../internal/wiring/projector.ts';
 import type { IngressApp } from '../../internal/http/app.ts';
 import { silentLogger } from '../../internal/telemetry/logger.ts';
-import { startNatsServer, type NatsServer } from './nats-server.ts';
-import { startMongoWire, type MongoWireServer } from './mongo-wire.ts';
+import { startNatsServer, type NatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
+import { startMongoWire, type MongoWireServer } from '../../internal/adapters/local-servers/mongo-wire.ts';
 
 export const TEST_API_KEY = 'pf_test_key_0123456789';
 

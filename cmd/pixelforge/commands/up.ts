@@ -14,9 +14,9 @@ import { startDerivatives } from '../../../internal/wiring/derivatives.ts';
 import { startController } from '../../../internal/wiring/controller.ts';
 import { onShutdown } from '../../../internal/wiring/shutdown.ts';
 // The local servers are the same launchers the tests use (the embedded default of DESIGN.md).
-import { startNatsServer } from '../../../test/support/nats-server.ts';
-import { startMongoWire } from '../../../test/support/mongo-wire.ts';
-import { freePort } from '../../../test/support/free-port.ts';
+import { startNatsServer } from '../../../internal/adapters/local-servers/nats-server.ts';
+import { startMongoWire } from '../../../internal/adapters/local-servers/mongo-wire.ts';
+import { freePort } from '../../../internal/adapters/local-servers/free-port.ts';
 import { lockDataDir } from './up-lock.ts';
 
 export const command: Command = {

@@ -10,13 +10,23 @@ export interface Mongo extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * Every write waits for a majority of the replica set and for the journal, so an acknowledged write (a blob,
+ * a read model, a checkpoint) survives the loss of the primary and a crash of every server. A URL that sets
+ * `w` or `journal` itself is taken as the operator's decision.
+ */
+export const DURABLE_WRITE_CONCERN = { w: 'majority', journal: true } as const;
+
 /** Connects; the database is the URL's path, or `defaultDb` when the URL names none. */
 export async function connectMongo(url: string, defaultDb = 'pixelforge'): Promise<Mongo> {
+  const query = new URLSearchParams(url.split('?')[1] ?? '');
+  const ownWriteConcern = ['w', 'journal', 'j'].some((option) => query.has(option));
   // serverApi stays unset: the local Mongo-wire server only negotiates through the legacy handshake.
   const client = new MongoClient(url, {
     serverSelectionTimeoutMS: 5000,
     connectTimeoutMS: 5000,
     maxPoolSize: 20,
+    ...(ownWriteConcern ? {} : { writeConcern: DURABLE_WRITE_CONCERN }),
   });
   try {
     await client.connect();

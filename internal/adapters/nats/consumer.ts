@@ -1,6 +1,12 @@
 // The one consumer loop: durable pull consumer, bounded concurrency, outcomes mapped to ack/nak/term,
 // dead letters with the reason, and a restart when heartbeats go missing or the loop fails.
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { PixelforgeEvent, STREAMS } from '../../events/catalog.ts';
 import type { ConsumerSpec, Delivery, HandlerOutcome, RunningConsumer } from '../../ports/event-bus.ts';
@@ -146,9 +152,12 @@ export async function startConsumer(
           : [];
         for (const [i, m] of kept.entries()) {
           const outcome = outcomes[i];
-          if (outcome === 'ack') m.ack();
-          else await deadLetter(m, outcome?.reject ?? 'the batch handler gave no outcome');
+          if (outcome !== 'ack') await deadLetter(m, outcome?.reject ?? 'the batch handler gave no outcome');
         }
+        // The position goes to the store before the acks: a crash in between redelivers what was applied.
+        const last = taken.at(-1);
+        if (last && batch.checkpoint) await batch.checkpoint.save(last.seq);
+        for (const [i, m] of kept.entries()) if (outcomes[i] === 'ack') m.ack();
       } catch (err) {
         // Later messages must not overtake this batch: hand everything back and start over after a pause.
         const attempt = Math.min(kept[0]?.info.deliveryCount ?? 1, 6);
@@ -240,15 +249,14 @@ async function ensureDurable(bus: Bus, spec: ConsumerSpec): Promise<void> {
     ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
   };
   const existing = await bus.jsm.consumers.info(spec.stream, spec.name).catch(() => null);
-  if (existing && spec.batch && existing.num_ack_pending > 0) {
-    // Messages handed to an earlier client (killed, or given back after a failed batch) would come back
-    // only after ack_wait, behind newer ones, and a batch consumer relies on stream order. Starting over
-    // from the ack floor delivers everything after it again, in order (what was applied is skipped).
-    await bus.jsm.consumers.delete(spec.stream, spec.name);
+  const recorded = spec.batch?.checkpoint ? await spec.batch.checkpoint.load() : undefined;
+  const startAfter = await resumePosition(bus, spec, existing, recorded);
+  if (startAfter !== undefined) {
+    if (existing) await bus.jsm.consumers.delete(spec.stream, spec.name);
     await bus.jsm.consumers.add(spec.stream, {
       ...config,
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: existing.ack_floor.stream_seq + 1,
+      opt_start_seq: startAfter + 1,
     });
     return;
   }
@@ -265,4 +273,39 @@ async function ensureDurable(bus: Bus, spec: ConsumerSpec): Promise<void> {
       filter_subject: spec.filterSubject ?? '',
     });
   }
+}
+
+/**
+ * Where a batch consumer must start over (after this sequence), or undefined when it may go on as it is.
+ *
+ * - Messages handed to an earlier client (killed, or given back after a failed batch) would come back only
+ *   after ack_wait, behind newer ones, and a batch consumer relies on stream order: start over after the
+ *   last applied event, so everything after it comes again, in order (what was applied is skipped).
+ * - With a checkpoint, "last applied" is what the store says, not the ack floor: a store that lost its
+ *   last writes in a crash gets the events behind them again, and a crash between a save and its acks
+ *   does not apply a batch twice.
+ */
+async function resumePosition(
+  bus: Bus,
+  spec: ConsumerSpec,
+  existing: ConsumerInfo | null,
+  recorded: number | undefined,
+): Promise<number | undefined> {
+  if (!spec.batch) return undefined;
+  if (recorded === undefined) {
+    return existing && existing.num_ack_pending > 0 ? existing.ack_floor.stream_seq : undefined;
+  }
+  if (existing && existing.num_ack_pending === 0 && existing.ack_floor.stream_seq === recorded)
+    return undefined;
+  if (!existing && recorded === 0) return undefined;
+  const last = (await bus.jsm.streams.info(spec.stream)).state.last_seq;
+  if (recorded > last) {
+    // The store has applied events the stream no longer has (a stream that lost its tail, or was
+    // recreated): new events would reuse those sequences and be skipped as already applied.
+    throw new Error(
+      `consumer ${spec.name}: its store recorded stream sequence ${recorded}, but ${spec.stream} ends at ${last}; ` +
+        'the read models are ahead of the stream: run `pixelforge projections rebuild`',
+    );
+  }
+  return recorded;
 }
