@@ -89,3 +89,23 @@ test('GridFS blob store: chunked writes read back whole and by range; a failed w
     assert.equal(await chunks.countDocuments({ files_id: 'blob-3' }), 0);
   });
 });
+
+test('GridFS blob store: listStoredBefore yields every blob, oldest first, however small the page', async () => {
+  await using server = await startMongoWire();
+  await using mongo = await connectMongo(
+    process.env.MONGO_URL ?? server.url,
+    `pf_list_${randomBytes(4).toString('hex')}`,
+  );
+  const store = createGridFsBlobStore(mongo.db);
+  await store.ensureIndexes();
+  const keys = [];
+  for (let i = 0; i < 7; i++) {
+    keys.push(`blob-${i}`);
+    await store.put(Readable.from([randomBytes(10)]), { key: `blob-${i}`, contentType: 'image/png' });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const listed = [];
+  for await (const blob of store.listStoredBefore(new Date(Date.now() + 60_000), 2)) listed.push(blob.key);
+  assert.deepEqual(listed, keys);
+  if (process.env.MONGO_URL) await mongo.db.dropDatabase();
+});

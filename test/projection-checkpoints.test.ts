@@ -1,4 +1,4 @@
-// Checkpoints: an ordered projection resumes from the position recorded with its read models, so a store that
+// Checkpoints and verification: an ordered projection resumes from the position recorded with its read models, so a store that
 // loses its last writes in a crash gets the events behind them again instead of being skipped past them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,8 @@ import { STREAMS } from '../internal/events/catalog.ts';
 import { IMAGE_STATUSES } from '../internal/images/status.ts';
 import { READ_MODEL_CONSUMER } from '../internal/projector/read-model-consumer.ts';
 import { silentLogger } from '../internal/telemetry/logger.ts';
+import { rebuildProjections } from '../internal/wiring/rebuild.ts';
+import { verifyProjections } from '../internal/wiring/verify.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { dumpReadModels } from './support/read-model-dump.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
@@ -125,7 +127,7 @@ test('the jobs projection resumes from its own checkpoint too', async () => {
   await db.collection('jobs').deleteMany({});
   await db.collection('jobs').insertMany(kept);
   await db
-    .collection(CHECKPOINT_COLLECTION)
+    .collection<{ _id: string; seq: number }>(CHECKPOINT_COLLECTION)
     .updateOne({ _id: JOB_PROJECTION_CONSUMER }, { $set: { seq: 2 } });
   consumer = await startConsumer(stack.conn.bus, spec, { logger: silentLogger });
   await jobsIn(3);
@@ -149,4 +151,37 @@ test('writes wait for a journaled majority unless the URL says otherwise', async
   const wc = stack.conn.mongo.client.options.writeConcern;
   assert.equal(wc?.w, DURABLE_WRITE_CONCERN.w);
   assert.equal(wc?.journal, true);
+});
+
+test('projections verify finds drift the store was given behind the projector’s back, and a rebuild clears it', async () => {
+  await using stack = await startTestStack();
+  const jpeg = await makeJpeg(16, 16);
+  const ids = [];
+  for (let i = 0; i < 4; i++) ids.push(await upload(stack, `verify ${i % 2}`, jpeg));
+  await stack.request(`/v1/images/${ids[1]}/status`, json('PUT', { status: 'accepted' }));
+  await appliedEverything(stack, READ_MODEL_CONSUMER);
+  const clean = await verifyProjections(stack.conn);
+  assert.equal(clean.ok, true, JSON.stringify(clean));
+  assert.equal(clean.collections.find((c) => c.collection === 'images')?.live, 4);
+
+  const db = stack.conn.mongo.db;
+  await db.collection<{ _id: string }>('images').deleteOne({ _id: ids[0]! });
+  const group = (await db.collection('groups').findOne({}))!;
+  await db.collection('groups').updateOne({ _id: group._id }, { $inc: { count: 5 } });
+  const drift = await verifyProjections(stack.conn);
+  assert.equal(drift.ok, false);
+  const of = (name: string) => drift.collections.find((c) => c.collection === name)!;
+  assert.deepEqual(of('images').missing, [ids[0]]);
+  assert.deepEqual(of('groups').different, [String(group._id)]);
+  assert.equal(of('daily_status_counts').drift, 0);
+
+  await stack.stopProjector();
+  await rebuildProjections(stack.config, stack.conn, silentLogger);
+  assert.equal((await verifyProjections(stack.conn)).ok, true);
+  const databases = (await stack.conn.mongo.client.db().admin().listDatabases()).databases.map((d) => d.name);
+  assert.deepEqual(
+    databases.filter((name) => name.startsWith(`${db.databaseName}_verify_`)),
+    [],
+    'the scratch databases are dropped',
+  );
 });

@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     summary: 'rebuild the read models from the event stream',
     load: () => import('./commands/projections-rebuild.ts'),
   },
+  'projections verify': {
+    summary: 'compare the read models with a fold of the event stream',
+    load: () => import('./commands/projections-verify.ts'),
+  },
 };
 
 const USAGE = `Usage: pixelforge <command> [options]   (pixelforge <command> --help for its options)

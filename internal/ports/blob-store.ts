@@ -38,6 +38,6 @@ export interface BlobStore {
   stat(key: string): Promise<BlobInfo | null>;
   /** Removes the blob; false when there was none (deleting twice is fine). */
   delete(key: string): Promise<boolean>;
-  /** Blobs stored before `before`, oldest first: the sweeper's input. */
-  listStoredBefore(before: Date, limit: number): AsyncIterable<BlobInfo>;
+  /** Every blob stored before `before`, oldest first, read `pageSize` at a time: the sweeper's input. */
+  listStoredBefore(before: Date, pageSize: number): AsyncIterable<BlobInfo>;
 }

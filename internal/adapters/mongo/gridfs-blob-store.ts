@@ -77,11 +77,11 @@ export function createGridFsBlobStore(
 
     delete: removeAll,
 
-    async *listStoredBefore(before: Date, limit: number): AsyncIterable<BlobInfo> {
+    async *listStoredBefore(before: Date, pageSize: number): AsyncIterable<BlobInfo> {
       for await (const file of files
         .find({ uploadDate: { $lt: before } })
         .sort({ uploadDate: 1 })
-        .limit(limit)) {
+        .batchSize(pageSize)) {
         yield toInfo(file);
       }
     },
