@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startUp } from './support/up-process.ts';
+import { createFileBlobStore } from '../internal/adapters/files/file-blob-store.ts';
+import { createGridFsBlobStore } from '../internal/adapters/mongo/gridfs-blob-store.ts';
 import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts';
 import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
 import { assertRecovered, runBurst, seeded } from './support/crash-burst.ts';
@@ -55,7 +57,8 @@ for (const seed of SEEDS) {
 
       const second = await startUp(dataDir, RESTART_ENV);
       try {
-        await assertRecovered(second.request, second.mongoUrl, record);
+        const files = createFileBlobStore(join(dataDir, 'blobs'));
+        await assertRecovered(second.request, second.mongoUrl, record, () => files);
         await assertVerified(second.natsUrl, second.mongoUrl);
       } finally {
         await second.stop();
@@ -105,7 +108,9 @@ test('kill -9 of the database server while the stack runs: it comes back and not
         'after',
         `the burst ended before the database came back: ${record.acknowledged} acknowledged`,
       );
-      await assertRecovered(stack.request, `${mongo.url}/pixelforge`, record);
+      await assertRecovered(stack.request, `${mongo.url}/pixelforge`, record, (db) =>
+        createGridFsBlobStore(db),
+      );
       await assertVerified(nats.url, `${mongo.url}/pixelforge`);
     } finally {
       await stack.stop();

@@ -19,6 +19,15 @@ export const ConfigSchema = z.object({
   /** Database name when MONGO_URL names none. */
   MONGO_DB: z.string().min(1).default('pixelforge'),
   PIXELFORGE_DATA_DIR: z.string().min(1).default('.data'),
+  /** Where image bytes live: GridFS in MONGO_URL, or files under PIXELFORGE_BLOB_DIR (one machine only). */
+  PIXELFORGE_BLOB_STORE: z.enum(['gridfs', 'files']).default('gridfs'),
+  /** The directory of the `files` blob store (default: <PIXELFORGE_DATA_DIR>/blobs). */
+  PIXELFORGE_BLOB_DIR: z.string().default(''),
+  /**
+   * Durability of the local stores (`files` blobs and the Mongo-wire server of `up`): `write` survives a kill -9
+   * of every process; `fsync` also a power loss, at a cost on every write.
+   */
+  PIXELFORGE_LOCAL_DURABILITY: z.enum(['write', 'fsync']).default('write'),
   PIXELFORGE_MAX_UPLOAD_BYTES: int(1, 2 ** 40).default(25 * MiB),
   PIXELFORGE_MAX_PIXELS: int(1, 2 ** 32).default(40_000_000),
   /** Uploads one ingress streams at once (each holds a few MB); more wait for a slot, up to 30 s. */
@@ -65,5 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     );
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.PIXELFORGE_DATA_DIR) };
+  const dataDir = resolve(parsed.data.PIXELFORGE_DATA_DIR);
+  return {
+    ...parsed.data,
+    dataDir,
+    PIXELFORGE_BLOB_DIR: resolve(parsed.data.PIXELFORGE_BLOB_DIR || `${dataDir}/blobs`),
+  };
 }

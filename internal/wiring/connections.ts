@@ -3,6 +3,8 @@ import type { Config } from '../config/config.ts';
 import { connectBus, type Bus } from '../adapters/nats/connect.ts';
 import { connectMongo, type Mongo } from '../adapters/mongo/connect.ts';
 import { createGridFsBlobStore } from '../adapters/mongo/gridfs-blob-store.ts';
+import { createFileBlobStore } from '../adapters/files/file-blob-store.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
 import { ensureReadModelIndexes, readModels, type ReadModels } from '../adapters/mongo/read-models.ts';
 import { createWatermark } from '../adapters/nats/watermark.ts';
 import { STREAMS } from '../events/catalog.ts';
@@ -12,7 +14,7 @@ import { READ_MODEL_CONSUMER } from '../projector/read-model-consumer.ts';
 export interface Connections extends AsyncDisposable {
   bus: Bus;
   mongo: Mongo;
-  blobs: ReturnType<typeof createGridFsBlobStore>;
+  blobs: BlobStore;
   models: ReadModels;
   progress: ProjectionProgress;
   /** Readiness checks of both servers (each throws when its server is unreachable), for /readyz. */
@@ -30,7 +32,12 @@ export async function openConnections(config: Config, processName: string): Prom
     await bus.close();
     throw err;
   }
-  const blobs = createGridFsBlobStore(mongo.db);
+  const blobs =
+    config.PIXELFORGE_BLOB_STORE === 'files'
+      ? createFileBlobStore(config.PIXELFORGE_BLOB_DIR, {
+          fsync: config.PIXELFORGE_LOCAL_DURABILITY === 'fsync',
+        })
+      : createGridFsBlobStore(mongo.db);
   const models = readModels(mongo.db);
   await Promise.all([blobs.ensureIndexes(), ensureReadModelIndexes(models)]);
   const watermark = createWatermark(bus.jsm, STREAMS.images.name, READ_MODEL_CONSUMER);

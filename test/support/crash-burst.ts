@@ -2,8 +2,8 @@
 // acknowledged, and the checks a crash must not break: every acknowledged write visible exactly once,
 // counters equal to a recount, every referenced blob readable, no unreferenced blob left.
 import assert from 'node:assert/strict';
-import { MongoClient } from 'mongodb';
-import { createGridFsBlobStore } from '../../internal/adapters/mongo/gridfs-blob-store.ts';
+import { MongoClient, type Db } from 'mongodb';
+import type { BlobStore } from '../../internal/ports/blob-store.ts';
 import { IMAGE_STATUSES, type ImageStatus } from '../../internal/images/status.ts';
 import { makeJpeg, uploadForm } from './images.ts';
 import { eventually } from './eventually.ts';
@@ -152,6 +152,8 @@ export async function assertRecovered(
   request: Request,
   mongoUrl: string,
   record: BurstRecord,
+  /** The stack's blob store (files for `up` with its own servers, GridFS otherwise). */
+  blobStore: (db: Db) => BlobStore,
 ): Promise<void> {
   await eventually(
     async () => {
@@ -213,7 +215,7 @@ export async function assertRecovered(
           for (const v of doc.variants as { blobKey: string }[]) referenced.add(v.blobKey);
         }
         const stored: string[] = [];
-        const blobs = createGridFsBlobStore(db);
+        const blobs = blobStore(db);
         for await (const blob of blobs.listStoredBefore(new Date(Date.now() + 3600_000), 100_000)) {
           stored.push(blob.key);
         }

@@ -18,14 +18,16 @@ import { startNatsServer } from '../../../internal/adapters/local-servers/nats-s
 import { startMongoWire } from '../../../internal/adapters/local-servers/mongo-wire.ts';
 import { freePort } from '../../../internal/adapters/local-servers/free-port.ts';
 import { lockDataDir } from './up-lock.ts';
+import { createGridFsBlobStore } from '../../../internal/adapters/mongo/gridfs-blob-store.ts';
+import { moveGridFsBlobs } from '../../../internal/wiring/move-blobs.ts';
 
 export const command: Command = {
   name: 'up',
   summary: 'run the whole stack locally',
   help: `Usage: pixelforge up [--data-dir DIR] [--port N] [--host H]
 
-Starts nats-server (JetStream store in DIR/nats) and the local Mongo-wire server (DIR/mongo), unless
-NATS_URL / MONGO_URL name servers to use instead; then the projector, the WebP derivatives, the
+Starts nats-server (JetStream store in DIR/nats) and the local Mongo-wire server (DIR/mongo, with the
+image bytes as files in DIR/blobs), unless NATS_URL / MONGO_URL name servers to use instead; then the projector, the WebP derivatives, the
 EnhancementJob controller (jobs run as local worker processes) and the ingress. Prints the URL
 and the local admin API key (kept in DIR/admin.key). Ctrl-C stops everything; the data stays in DIR.
 
@@ -64,6 +66,7 @@ Options:
         ? undefined
         : await startMongoWire({
             dataFile: join(base.dataDir, 'mongo', 'pixelforge'),
+            durability: base.PIXELFORGE_LOCAL_DURABILITY,
             port: await preferred(27017),
           });
       if (mongo) stops.push(mongo.stop);
@@ -74,6 +77,9 @@ Options:
         ...env,
         ...(nats ? { NATS_URL: nats.url } : {}),
         ...(mongo ? { MONGO_URL: `${mongo.url}/pixelforge` } : {}),
+        // With its own Mongo-wire server, image bytes go to files beside it (the server keeps documents in
+        // its heap's reach, which gigabytes of photos are not).
+        ...(mongo && !env.PIXELFORGE_BLOB_STORE ? { PIXELFORGE_BLOB_STORE: 'files' } : {}),
         PIXELFORGE_API_KEYS: [env.PIXELFORGE_API_KEYS, `admin:${hashApiKey(adminKey)}`]
           .filter(Boolean)
           .join(','),
@@ -81,6 +87,11 @@ Options:
       stops.push(startTracing('pixelforge', config.PIXELFORGE_TRACES));
       const conn = await openConnections(config, 'up');
       stops.push(conn.close);
+      if (config.PIXELFORGE_BLOB_STORE === 'files') {
+        const moved = await moveGridFsBlobs(createGridFsBlobStore(conn.mongo.db), conn.blobs);
+        if (moved)
+          logger.info('moved blobs from GridFS to files', { blobs: moved, dir: config.PIXELFORGE_BLOB_DIR });
+      }
       const projector = await startProjector(config, conn, logger);
       stops.push(projector.stop);
       const derivatives = await startDerivatives(config, conn, logger);
