@@ -11,7 +11,11 @@ import { connectMongo, type Mongo } from '../../internal/adapters/mongo/connect.
 import { STREAMS } from '../../internal/events/catalog.ts';
 import { hashApiKey } from '../../internal/http/auth.ts';
 import { READ_MODEL_CONSUMER } from '../../internal/projector/read-model-consumer.ts';
-import { startMongoWire, type MongoWireServer } from '../../internal/adapters/local-servers/mongo-wire.ts';
+import {
+  startMongoWire,
+  type MongoWireDurability,
+  type MongoWireServer,
+} from '../../internal/adapters/local-servers/mongo-wire.ts';
 import { startNatsServer, type NatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
 import { stopProcess, waitForLine } from '../../internal/adapters/local-servers/process.ts';
 
@@ -47,6 +51,12 @@ export interface IngressStack extends AsyncDisposable {
 export interface IngressStackOptions {
   /** Keep the Mongo-wire data in an H2 file (in a temporary directory) instead of the JVM heap. */
   h2File?: boolean;
+  /** Durability of that H2 file (default `write`, as `pixelforge up`). */
+  durability?: MongoWireDurability;
+  /** Where the bytes go (default GridFS); `files` is what `pixelforge up` uses with its own server. */
+  blobStore?: 'gridfs' | 'files';
+  /** The files store syncs every blob (PIXELFORGE_LOCAL_DURABILITY=fsync). */
+  fsyncFiles?: boolean;
 }
 
 /** Starts the servers and both processes; `await using` stops everything and removes temporary data. */
@@ -60,7 +70,12 @@ export async function startIngressStack(options: IngressStackOptions = {}): Prom
     const nats: NatsServer = await startNatsServer();
     cleanups.push(() => nats.stop());
     const mongoServer: MongoWireServer = await startMongoWire(
-      options.h2File ? { dataFile: path.join(dir, 'mongo') } : {},
+      options.h2File
+        ? {
+            dataFile: path.join(dir, 'mongo'),
+            ...(options.durability ? { durability: options.durability } : {}),
+          }
+        : {},
     );
     cleanups.push(() => mongoServer.stop());
     const env = {
@@ -73,6 +88,9 @@ export async function startIngressStack(options: IngressStackOptions = {}): Prom
       PORT: '0',
       LOG_LEVEL: 'info',
       PIXELFORGE_TRACES: 'none',
+      PIXELFORGE_BLOB_STORE: options.blobStore ?? 'gridfs',
+      PIXELFORGE_BLOB_DIR: path.join(dir, 'blobs'),
+      PIXELFORGE_LOCAL_DURABILITY: options.fsyncFiles ? 'fsync' : 'write',
     };
     // The projector first: it provisions its consumer, which the ingress' read-your-writes watches.
     const projector = await startProcess('cmd/projector/main.ts', env, /projector running/);

@@ -40,6 +40,10 @@ const SECTIONS: Record<string, Section> = {
     summary: 'GET /v1/groups and /v1/statistics at 100 000 images vs naive pipelines',
     run: async () => (await import('./ingress-queries.ts')).benchIngressQueries(),
   },
+  'ingress:durability': {
+    summary: 'uploads/s with each durability setting of the local stores vs the old background commit',
+    run: async () => (await import('./ingress-durability.ts')).benchIngressDurability(),
+  },
   'ingress:memory': {
     summary: 'peak RSS of the ingress during 50 concurrent ~20 MB uploads',
     run: async () => (await import('./ingress-memory.ts')).benchIngressMemory(),

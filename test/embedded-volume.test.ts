@@ -1,0 +1,74 @@
+// The embedded default holds real volumes: `pixelforge up` keeps image bytes as files beside the Mongo-wire
+// server, whose H2 file holds only documents, so a store of photos grows the blob directory and not the heap
+// of the Java server. (BENCHMARKS.md "Embedded volume" runs this to 5 GB; the suite affords ~150 MB.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { startUp } from './support/up-process.ts';
+import { uploadForm } from './support/images.ts';
+
+/** A JPEG of noise (incompressible) of about `megabytes` MB. */
+async function noiseJpeg(megabytes: number): Promise<Buffer> {
+  const side = Math.round(Math.sqrt((megabytes * 1e6) / 1.4));
+  return sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
+    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+    .toBuffer();
+}
+
+async function du(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+test('pixelforge up: 150 MB of photos go to the blob directory, the H2 file stays small, reads keep working', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pf-volume-'));
+  try {
+    const up = await startUp(dataDir);
+    try {
+      const photos = await Promise.all([0, 1, 2].map(() => noiseJpeg(5)));
+      const ids: string[] = [];
+      let bytes = 0;
+      let lastSeq = 0;
+      for (let i = 0; i < 30; i += 3) {
+        await Promise.all(
+          photos.map(async (photo) => {
+            const res = await up.request('/v1/images', {
+              method: 'POST',
+              body: uploadForm(photo, { group: 'volume' }),
+            });
+            assert.equal(res.status, 201, await res.clone().text());
+            const written = (await res.json()) as { id: string; seq: number };
+            ids.push(written.id);
+            lastSeq = Math.max(lastSeq, written.seq);
+            bytes += photo.length;
+          }),
+        );
+      }
+      assert.ok(bytes > 140e6, `uploaded ${bytes} bytes`);
+      const stats = (await (await up.request(`/v1/statistics?days=30&after=${lastSeq}`)).json()) as Record<
+        string,
+        number
+      >;
+      assert.equal(stats.new, ids.length);
+      const res = await up.request(`/v1/images/${ids[7]}/content`);
+      assert.equal(res.status, 200);
+      assert.equal((await res.arrayBuffer()).byteLength, photos[(7 % 3) as 0 | 1 | 2]!.length);
+      const blobBytes = await du(join(dataDir, 'blobs'));
+      const mongoBytes = await du(join(dataDir, 'mongo'));
+      assert.ok(blobBytes >= bytes, `blob directory holds ${blobBytes} of ${bytes} bytes`);
+      // Documents only: a few kB per image (WebP variants are files too).
+      assert.ok(mongoBytes < 20e6, `the H2 file grew to ${mongoBytes} bytes for ${ids.length} images`);
+    } finally {
+      await up.stop();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
