@@ -44,6 +44,10 @@ const SECTIONS: Record<string, Section> = {
     summary: 'uploads/s with each durability setting of the local stores vs the old background commit',
     run: async () => (await import('./ingress-durability.ts')).benchIngressDurability(),
   },
+  'embedded:volume': {
+    summary: 'pixelforge up holding PIXELFORGE_BENCH_VOLUME_GB (5) GB of photos: reads, H2 size, memory',
+    run: async () => (await import('./embedded-volume.ts')).benchEmbeddedVolume(),
+  },
   'ingress:memory': {
     summary: 'peak RSS of the ingress during 50 concurrent ~20 MB uploads',
     run: async () => (await import('./ingress-memory.ts')).benchIngressMemory(),
