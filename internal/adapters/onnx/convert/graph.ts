@@ -1,8 +1,13 @@
 // The converter's intermediate graph: ONNX-shaped nodes and float32 initializers, built from Keras layers.
 import { GraphInvariantError } from './convert-errors.ts';
 
-/** ONNX attribute values the converter emits: integers, integer lists and strings. */
-export type AttributeValue = number | string | readonly number[];
+/** A float attribute (a plain number is an integer one). */
+export interface FloatAttribute {
+  readonly float: number;
+}
+
+/** ONNX attribute values the converter emits: integers, floats, integer lists and strings. */
+export type AttributeValue = number | FloatAttribute | string | readonly number[];
 
 export interface GraphNode {
   readonly name: string;

@@ -109,4 +109,4 @@ export const ModelProto = root.lookupType('onnx.ModelProto');
 export const ONNX_FLOAT = 1;
 
 /** `AttributeProto.AttributeType` values the converter writes. */
-export const AttributeType = { INT: 2, STRING: 3, INTS: 7 } as const;
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;

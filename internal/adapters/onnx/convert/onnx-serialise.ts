@@ -26,6 +26,7 @@ function attribute(name: string, value: AttributeValue): object {
       throw new GraphInvariantError(`attribute ${name} = ${value} is not an integer`);
     return { name, type: AttributeType.INT, i: value };
   }
+  if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
   return { name, type: AttributeType.INTS, ints: [...value] };
 }
 

@@ -1,0 +1,24 @@
+# The reference runtime for the NCNN → ONNX equivalence tests: runs an NCNN model on CPU in fp32 (no fp16 or
+# bf16 storage or arithmetic) on a raw float32 CHW image and writes the raw float32 CHW output.
+# Usage: run-ncnn.py <model.param> <model.bin> <in.raw> <channels> <height> <width> <out.raw> [threads]
+import sys
+
+import ncnn
+import numpy as np
+
+param, weights, source, c, h, w, target = sys.argv[1:8]
+threads = int(sys.argv[8]) if len(sys.argv) > 8 else 2
+image = np.fromfile(source, dtype=np.float32).reshape(int(c), int(h), int(w))
+net = ncnn.Net()
+net.opt.use_vulkan_compute = False
+net.opt.num_threads = threads
+net.opt.use_fp16_storage = False
+net.opt.use_fp16_arithmetic = False
+net.opt.use_fp16_packed = False
+net.opt.use_bf16_storage = False
+net.load_param(param)
+net.load_model(weights)
+extractor = net.create_extractor()
+extractor.input(net.input_names()[0], ncnn.Mat(image).clone())
+_, result = extractor.extract(net.output_names()[0])
+np.ascontiguousarray(np.array(result), dtype=np.float32).tofile(target)
