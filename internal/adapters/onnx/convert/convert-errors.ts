@@ -15,12 +15,7 @@ export class UnsupportedLayerError extends PixelforgeError {
 /** The model files are not a model this converter understands (bad JSON, missing weights, a cut-short .bin, …). */
 export class ModelFormatError extends PixelforgeError {
   constructor(file: string, reason: string, options?: ErrorOptions) {
-    super(
-      ErrorCode.Validation,
-      `${file} cannot be converted: ${reason}`,
-      { file },
-      options,
-    );
+    super(ErrorCode.Validation, `${file} cannot be converted: ${reason}`, { file }, options);
   }
 }
 
