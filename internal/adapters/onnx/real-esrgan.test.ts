@@ -1,0 +1,64 @@
+// The Real-ESRGAN models through the whole engine: tiled output equals untiled output within one level (the
+// pad comes from each model's measured receptive field), 0..1 models come out as full-range 8-bit images, and
+// odd sizes keep their exact scale. RRDBNet (realesrgan-x4plus, 1.1 M MACs per output pixel) is left to the
+// NCNN equivalence test: one untiled run of it here would take half a minute.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { maxDiff, photoLikePng, rawOf } from '../sharp/test-images.ts';
+import { createEnhancer } from './create-enhancer.ts';
+
+const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
+
+describe('Real-ESRGAN models through the whole engine', () => {
+  const enhancer = createEnhancer({ modelsDir, threads: 2 });
+  after(() => enhancer.close());
+
+  for (const [model, scale] of [
+    ['realesr-general-x4v3', 4],
+    ['realesr-animevideov3', 4],
+    ['realesr-animevideov3', 2],
+    ['realesr-animevideov3', 3],
+  ] as const) {
+    it(`${model} ×${scale}: tiles of 24 and 37 match the untiled result within one level`, async () => {
+      const input = await photoLikePng(72, 56);
+      const whole = await enhancer.enhance(input, { model, scale, output: { format: 'png' } });
+      assert.equal(whole.info.tiles, 1);
+      assert.deepEqual([whole.info.width, whole.info.height], [72 * scale, 56 * scale]);
+      const reference = await rawOf(whole.data);
+      // A 0..1 model must not come out dark: the output uses the whole 8-bit range like the input.
+      const mean = reference.data.reduce((s, v) => s + v, 0) / reference.data.length;
+      const inputMean = (await rawOf(input)).data.reduce((s, v) => s + v, 0) / (72 * 56 * 3);
+      assert.ok(Math.abs(mean - inputMean) < 12, `mean level ${mean} vs the input's ${inputMean}`);
+      for (const size of [24, 37]) {
+        const tiled = await enhancer.enhance(input, {
+          model,
+          scale,
+          tile: { size, pad: 0 },
+          output: { format: 'png' },
+        });
+        assert.ok(tiled.info.tiles >= 4);
+        assert.ok(tiled.info.pad >= 8, `measured receptive field ${tiled.info.pad}`);
+        assert.ok(maxDiff((await rawOf(tiled.data)).data, reference.data) <= 1, `tile ${size}`);
+      }
+    });
+  }
+
+  it('realesr-general-x4v3 keeps odd sizes exact: 1×1 and 5×37', async () => {
+    for (const [w, h] of [
+      [1, 1],
+      [5, 37],
+    ] as const) {
+      const { info, data } = await enhancer.enhance(await photoLikePng(w, h), {
+        model: 'realesr-general-x4v3',
+        output: { format: 'png' },
+      });
+      assert.deepEqual([info.width, info.height, info.scale], [w * 4, h * 4, 4]);
+      assert.deepEqual(
+        [(await sharp(data).metadata()).width, (await sharp(data).metadata()).height],
+        [w * 4, h * 4],
+      );
+    }
+  });
+});
