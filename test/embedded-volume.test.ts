@@ -3,29 +3,14 @@
 // of the Java server. (BENCHMARKS.md "Embedded volume" runs this to 5 GB; the suite affords ~150 MB.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { du, noiseJpeg } from './support/volume.ts';
 import { startUp } from './support/up-process.ts';
 import { uploadForm } from './support/images.ts';
 
 /** A JPEG of noise (incompressible) of about `megabytes` MB. */
-async function noiseJpeg(megabytes: number): Promise<Buffer> {
-  const side = Math.round(Math.sqrt((megabytes * 1e6) / 1.4));
-  return sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
-    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
-    .toBuffer();
-}
-
-async function du(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
-  }
-  return total;
-}
 
 test('pixelforge up: 150 MB of photos go to the blob directory, the H2 file stays small, reads keep working', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pf-volume-'));

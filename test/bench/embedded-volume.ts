@@ -2,31 +2,15 @@
 // PIXELFORGE_BENCH_VOLUME_GB (default 5) GB, and at each step the latency of the common reads, the size of the
 // H2 file and the Mongo-wire server's memory, as ratios against the first step of the same run; then a
 // restart on the same data. WebP derivatives are off: this measures storage, not conversion.
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import { du, noiseJpeg } from '../support/volume.ts';
 import { startUp, type UpProcess } from '../support/up-process.ts';
 import { uploadForm } from '../support/images.ts';
 import { ms, percentile, ratio, table } from './load-stats.ts';
 
 const GB = 1e9;
-
-async function noiseJpeg(megabytes: number): Promise<Buffer> {
-  const side = Math.round(Math.sqrt((megabytes * 1e6) / 1.4));
-  return sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } })
-    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
-    .toBuffer();
-}
-
-async function du(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
-}
 
 /** Resident memory of the Mongo-wire server (a child recorded in up.lock), in MB. */
 async function mongoRssMb(dataDir: string): Promise<number> {

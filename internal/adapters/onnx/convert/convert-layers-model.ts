@@ -34,7 +34,22 @@ export async function convertLayersModel(
   options: ConvertLayersModelOptions,
 ): Promise<ConvertedLayersModel> {
   const model = await readLayersModel(modelJsonPath);
-  const faithful = kerasToGraph(model, { name: options.name, source: modelJsonPath });
+  return finishConversion(
+    kerasToGraph(model, { name: options.name, source: modelJsonPath }),
+    model.parameters,
+    options,
+  );
+}
+
+/**
+ * The steps every front end shares: optionally rewrite the faithful graph, check its scale, serialise.
+ * `parameters` is the number of trained values in the source.
+ */
+export function finishConversion(
+  faithful: Graph,
+  parameters: number,
+  options: ConvertLayersModelOptions,
+): ConvertedLayersModel {
   const graph = options.rewrite === false ? faithful : rewriteUpsampleConv(faithful);
   const scale = outputScale(graph);
   if (!Number.isInteger(scale) || scale < 1) {
@@ -54,6 +69,6 @@ export async function convertLayersModel(
     scale,
     macsPerOutputPixel: macsPerOutputPixel(graph),
     faithfulMacsPerOutputPixel: macsPerOutputPixel(faithful),
-    parameters: model.parameters,
+    parameters,
   };
 }

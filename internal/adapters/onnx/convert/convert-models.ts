@@ -4,7 +4,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelManifest } from '../../../enhance/model-manifest.ts';
 import { ModelFormatError, UnknownModelSourceError } from './convert-errors.ts';
-import { convertLayersModel } from './convert-layers-model.ts';
+import { convertLayersModel, type ConvertedLayersModel } from './convert-layers-model.ts';
 import { findInstalledPackage, MODEL_SOURCES } from './model-sources.ts';
 import type { ModelSource } from './model-sources.ts';
 import { convertNcnnModel } from './convert-ncnn-model.ts';
@@ -15,6 +15,31 @@ async function writeAtomically(file: string, data: Uint8Array | string): Promise
   const temporary = `${file}.partial`;
   await writeFile(temporary, data);
   await rename(temporary, file);
+}
+
+/** Checks the converted scale against the catalogue, writes `x<scale>.onnx` and returns its manifest entry. */
+async function writeVariant(
+  dir: string,
+  scale: number,
+  converted: ConvertedLayersModel,
+  sourcePath: string,
+): Promise<ModelManifest['variants'][number]> {
+  if (converted.scale !== scale) {
+    throw new ModelFormatError(
+      sourcePath,
+      `the graph scales ×${converted.scale}, the catalogue says ×${scale}`,
+    );
+  }
+  const file = `x${scale}.onnx`;
+  await writeAtomically(path.join(dir, file), converted.onnx);
+  return {
+    scale,
+    file,
+    sha256: createHash('sha256').update(converted.onnx).digest('hex'),
+    macsPerOutputPixel: converted.macsPerOutputPixel,
+    parameters: converted.parameters,
+    sourcePath,
+  };
 }
 
 /** Converts every scale of one source into `<outDir>/<name>/` and returns its validated manifest. */
@@ -32,22 +57,7 @@ export async function convertPackage(source: ModelSource, outDir: string): Promi
         license: installed.license,
       },
     });
-    if (converted.scale !== variant.scale) {
-      throw new ModelFormatError(
-        variant.path,
-        `the graph scales ×${converted.scale}, the catalogue says ×${variant.scale}`,
-      );
-    }
-    const file = `x${variant.scale}.onnx`;
-    await writeAtomically(path.join(dir, file), converted.onnx);
-    variants.push({
-      scale: variant.scale,
-      file,
-      sha256: createHash('sha256').update(converted.onnx).digest('hex'),
-      macsPerOutputPixel: converted.macsPerOutputPixel,
-      parameters: converted.parameters,
-      sourcePath: variant.path,
-    });
+    variants.push(await writeVariant(dir, variant.scale, converted, variant.path));
   }
   const manifest = ModelManifest.parse({
     name: source.name,
@@ -91,22 +101,7 @@ export async function convertNcnnSource(
         upstream: source.upstream,
       },
     });
-    if (converted.scale !== variant.scale) {
-      throw new ModelFormatError(
-        files.param,
-        `the graph scales ×${converted.scale}, the catalogue says ×${variant.scale}`,
-      );
-    }
-    const file = `x${variant.scale}.onnx`;
-    await writeAtomically(path.join(dir, file), converted.onnx);
-    variants.push({
-      scale: variant.scale,
-      file,
-      sha256: createHash('sha256').update(converted.onnx).digest('hex'),
-      macsPerOutputPixel: converted.macsPerOutputPixel,
-      parameters: converted.parameters,
-      sourcePath,
-    });
+    variants.push(await writeVariant(dir, variant.scale, converted, sourcePath));
   }
   const manifest = ModelManifest.parse({
     name: source.name,
