@@ -49,8 +49,9 @@ export function createEnhanceService({
   const inference = createSerialQueue();
   const fields = new Map<string, Promise<ReceptiveField>>();
 
-  /** Measured once per variant and process: it depends only on the graph. */
+  /** Recorded in the manifest, or measured once per variant and process: it depends only on the graph. */
   function receptiveField(resolved: ResolvedVariant, run: RunModel): Promise<ReceptiveField> {
+    if (resolved.variant.receptiveField) return Promise.resolve(resolved.variant.receptiveField);
     const key = `${resolved.manifest.name}@${resolved.variant.scale}`;
     let field = fields.get(key);
     if (!field) {

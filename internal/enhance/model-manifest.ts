@@ -12,6 +12,12 @@ export const ModelVariant = z.object({
   parameters: z.number().int().positive().optional(),
   /** Path of this variant's original weights inside `source.package`, when it was converted from one. */
   sourcePath: z.string().optional(),
+  /**
+   * The measured receptive field (`measureReceptiveField`), when it was recorded at conversion: the engine then
+   * uses it instead of measuring at the first use, which costs seconds for the large models. `exact` is false
+   * when the measurement stopped at its cap and `radius` is that cap.
+   */
+  receptiveField: z.object({ radius: z.number().int().min(0), exact: z.boolean() }).optional(),
 });
 export type ModelVariant = z.infer<typeof ModelVariant>;
 

