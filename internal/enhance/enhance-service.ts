@@ -10,7 +10,7 @@ import type {
   Enhancer,
 } from '../ports/enhancer.ts';
 import type { ImageCodec, ModelRuntime } from './engine-ports.ts';
-import { resolveVariant, summarise } from './model-catalogue.ts';
+import { MODEL_ALIASES, resolveVariant, summarise } from './model-catalogue.ts';
 import { checkOutputSize } from './output-limits.ts';
 import { checkConvertRequest, checkEnhanceRequest } from './request-checks.ts';
 import type { ResolvedVariant } from './model-catalogue.ts';
@@ -35,6 +35,8 @@ export interface EnhanceServiceOptions {
   maxOutputPixels?: number;
   /** Alpha handling when a request names none; default `lanczos`. */
   alpha?: AlphaMode;
+  /** What `auto`, `photo`, `anime` and `video` stand for; default the CPU choices of MODEL_ALIASES. */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 /** Creates the engine on top of a model runtime and an image codec. */
@@ -45,6 +47,7 @@ export function createEnhanceService({
   maxInputPixels = DEFAULT_MAX_INPUT_PIXELS,
   maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
   alpha: defaultAlpha = 'lanczos',
+  aliases = MODEL_ALIASES.cpu,
 }: EnhanceServiceOptions): Enhancer {
   const inference = createSerialQueue();
   const fields = new Map<string, Promise<ReceptiveField>>();
@@ -76,7 +79,7 @@ export function createEnhanceService({
     ): Promise<EncodedImage<EnhanceInfo>> {
       const started = performance.now();
       checkEnhanceRequest(request);
-      const resolved = resolveVariant(await runtime.manifests(), request.model, request.scale);
+      const resolved = resolveVariant(await runtime.manifests(), request.model, request.scale, aliases);
       const { manifest, variant } = resolved;
       const scale = variant.scale;
       const image = await codec.decode(await readAll(input, signal), { maxPixels: maxInputPixels });

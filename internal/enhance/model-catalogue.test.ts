@@ -1,8 +1,8 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../errors/errors.ts';
 import { UnknownModelError, UnknownScaleError } from './enhance-errors.ts';
-import { resolveVariant, summarise } from './model-catalogue.ts';
+import { modelForName, resolveVariant, summarise } from './model-catalogue.ts';
 import { ModelManifest } from './model-manifest.ts';
 
 const sha = 'a'.repeat(64);
@@ -57,4 +57,12 @@ describe('summarise', () => {
       ],
     );
   });
+});
+
+test('aliases name the models chosen by measurement, per provider; other names pass through', () => {
+  assert.equal(modelForName('auto', 'cpu'), 'realesr-general-x4v3');
+  assert.equal(modelForName('auto', 'cuda'), 'realesrgan-x4plus');
+  assert.equal(modelForName('anime', 'cuda'), 'realesrgan-x4plus-anime');
+  assert.equal(modelForName('video', 'cpu'), 'realesr-animevideov3');
+  assert.equal(modelForName('esrgan-slim', 'cuda'), 'esrgan-slim');
 });

@@ -18,12 +18,46 @@ export function defaultVariant(manifest: ModelManifest): ModelVariant {
   return manifest.variants[0]!;
 }
 
-/** Picks the variant for `(model, scale)`; throws UnknownModelError or UnknownScaleError naming what exists. */
+/** Names that stand for a model chosen by what the image is and where it runs. */
+export type ModelAlias = 'auto' | 'photo' | 'anime' | 'video';
+
+/**
+ * The models the aliases stand for, chosen by measurement (BENCHMARKS.md "Quality"): on photos,
+ * realesr-general-x4v3 restores 0.91 of the reference's sharpness at 75 k multiply-adds per output pixel,
+ * and realesrgan-x4plus 1.13 at 1.1 M, so the heavy one is the photo model only where a GPU pays for it.
+ * `auto` is the photo model. The anime and video models were not measured on anime or video yet.
+ */
+export const MODEL_ALIASES: Readonly<Record<'cpu' | 'gpu', Readonly<Record<ModelAlias, string>>>> = {
+  cpu: {
+    auto: 'realesr-general-x4v3',
+    photo: 'realesr-general-x4v3',
+    anime: 'realesr-animevideov3',
+    video: 'realesr-animevideov3',
+  },
+  gpu: {
+    auto: 'realesrgan-x4plus',
+    photo: 'realesrgan-x4plus',
+    anime: 'realesrgan-x4plus-anime',
+    video: 'realesr-animevideov3',
+  },
+};
+
+/** The model a name stands for where `provider` runs: an alias resolved, any other name as it is. */
+export function modelForName(name: string, provider: string): string {
+  return (MODEL_ALIASES[provider === 'cpu' ? 'cpu' : 'gpu'] as Record<string, string>)[name] ?? name;
+}
+
+/**
+ * Picks the variant for `(model, scale)`; `model` may be an alias of `aliases`. Throws UnknownModelError or
+ * UnknownScaleError naming what exists.
+ */
 export function resolveVariant(
   manifests: readonly ModelManifest[],
-  model: string,
+  requested: string,
   scale?: number,
+  aliases: Readonly<Record<string, string>> = MODEL_ALIASES.cpu,
 ): ResolvedVariant {
+  const model = aliases[requested] ?? requested;
   const manifest = manifests.find((m) => m.name === model);
   if (!manifest) throw new UnknownModelError(model, manifests.map((m) => m.name).sort());
   if (scale === undefined) return { manifest, variant: defaultVariant(manifest) };

@@ -1,7 +1,7 @@
 // PSNR and SSIM on images with known answers, so the quality benchmark's numbers mean what they say.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cropBorder, psnr, ssim, type RgbImage } from './image-quality.ts';
+import { cropBorder, psnr, sharpness, ssim, type RgbImage } from './image-quality.ts';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -38,4 +38,18 @@ test('cropBorder removes the frame and keeps the inside in place', () => {
   assert.deepEqual([inner.width, inner.height], [6, 4]);
   assert.equal(inner.data[0], 2 + 10 * 2);
   assert.throws(() => psnr(a, inner), RangeError);
+});
+
+test('sharpness is 1 for the reference itself, below 1 when blurred, and follows contrast', () => {
+  const sharp = image(32, 32, texture);
+  assert.equal(sharpness(sharp, sharp), 1);
+  const blurred = image(
+    32,
+    32,
+    (x, y) => (texture(x, y) + texture(x + 1, y) + texture(x, y + 1) + texture(x + 1, y + 1)) / 4,
+  );
+  assert.ok(sharpness(sharp, blurred) < 0.8, `blurred: ${sharpness(sharp, blurred)}`);
+  const brighter = image(32, 32, (x, y) => Math.min(255, texture(x, y) * 0.9 + 20));
+  assert.ok(Math.abs(sharpness(sharp, brighter) - 0.9) < 0.02, `contrast 0.9: ${sharpness(sharp, brighter)}`);
+  assert.throws(() => sharpness(sharp, image(16, 32, texture)), /sizes differ/);
 });

@@ -52,7 +52,10 @@ test('pixelforge enhance', async (t) => {
     ]);
     assert.equal(code, 0, stderr);
     const info = JSON.parse(stdout) as { width: number; height: number; model: string; format: string };
-    assert.deepEqual([info.width, info.height, info.model, info.format], [60, 50, 'esrgan-slim', 'webp']);
+    assert.deepEqual(
+      [info.width, info.height, info.model, info.format],
+      [60, 50, 'realesr-general-x4v3', 'webp'],
+    );
   });
 
   await t.test('bad flags exit 2 with a reason and write nothing', async () => {
@@ -62,7 +65,11 @@ test('pixelforge enhance', async (t) => {
         ['enhance', input, '-o', path.join(dir, 'x.png'), '--scale', 'four'],
         /--scale must be a whole number/,
       ],
-      [['enhance', input, '-o', path.join(dir, 'x.png'), '--scale', '5'], /has ×4, ×2, ×3, ×8/],
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--model', 'esrgan-slim', '--scale', '5'],
+        /has ×4, ×2, ×3, ×8/,
+      ],
+      [['enhance', input, '-o', path.join(dir, 'x.png'), '--scale', '5'], /realesr-general-x4v3 has ×4;/],
       [
         ['enhance', input, '-o', path.join(dir, 'x.png'), '--model', 'nope'],
         /nope is not installed; installed: .*esrgan-slim/,

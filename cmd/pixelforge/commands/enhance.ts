@@ -7,8 +7,10 @@ import { loadConfig } from '../../../internal/config/config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../internal/jobs/spec.ts';
 import type { AlphaMode, EnhanceRequest } from '../../../internal/ports/enhancer.ts';
 import { cliModelsDir } from './models.ts';
+import { modelForName } from '../../../internal/enhance/model-catalogue.ts';
 
-const DEFAULT_MODEL = 'esrgan-slim';
+// `auto`: the photo model chosen by measurement for the provider (MODEL_ALIASES in model-catalogue.ts).
+const DEFAULT_MODEL = 'auto';
 
 const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
   '.png': 'png',
@@ -27,7 +29,8 @@ Progress goes to stderr. See \`pixelforge models list\` for the models and their
 Options:
   -o, --output FILE   where to write the result (required); its extension (.png .jpg .webp .avif) sets the
                       format unless --format is given
-  -m, --model NAME    model (default ${DEFAULT_MODEL})
+  -m, --model NAME    model, or auto | photo | anime | video (default ${DEFAULT_MODEL}: realesr-general-x4v3
+                      on CPU, realesrgan-x4plus on a GPU)
   -s, --scale N       the model's native scale (default: the model's default, the first it lists)
       --outscale X    final size relative to the input, resized from the native result with lanczos3 (e.g. 2.5)
       --tile N        tile edge in input pixels, 16–4096 (default: from PIXELFORGE_MEMORY_BUDGET_BYTES)
@@ -164,7 +167,7 @@ export const command: Command = {
       maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
     });
     try {
-      const model = v.model ?? DEFAULT_MODEL;
+      const model = modelForName(v.model ?? DEFAULT_MODEL, config.PIXELFORGE_PROVIDER);
       const installed = await enhancer.models();
       const known = installed.find((m) => m.name === model);
       if (!known) {

@@ -94,4 +94,12 @@ describe('Real-ESRGAN models through the whole engine', () => {
       }
     }
   });
+
+  it('`auto` on the CPU runs realesr-general-x4v3', async () => {
+    const { info } = await enhancer.enhance(await photoLikePng(8, 6), {
+      model: 'auto',
+      output: { format: 'png' },
+    });
+    assert.equal(info.model, 'realesr-general-x4v3');
+  });
 });
