@@ -24,6 +24,10 @@ const SECTIONS: Record<string, Section> = {
     summary: 'PSNR/SSIM of each model vs lanczos3 on real photos',
     run: async () => (await import('./enhance-quality.ts')).benchEnhanceQuality(),
   },
+  'enhance:ncnn': {
+    summary: 'Real-ESRGAN inference: the engine vs the NCNN runtime on the same weights and threads',
+    run: async () => (await import('./enhance-ncnn.ts')).benchEnhanceNcnn(),
+  },
   ingress: {
     summary: 'ingress and read models: uploads, visibility, queries, memory',
     run: async () => (await import('./ingress.bench.ts')).benchIngress(),
