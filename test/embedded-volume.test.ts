@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { du, noiseJpeg } from './support/volume.ts';
 import { startUp } from './support/up-process.ts';
 import { uploadForm } from './support/images.ts';
+import { MongoClient } from 'mongodb';
+import { eventually } from './support/eventually.ts';
+import { createFileBlobStore } from '../internal/adapters/files/file-blob-store.ts';
 
 /** A JPEG of noise (incompressible) of about `megabytes` MB. */
 
@@ -54,6 +57,52 @@ test('pixelforge up: 150 MB of photos go to the blob directory, the H2 file stay
       assert.ok(mongoBytes < 20e6, `the H2 file grew to ${mongoBytes} bytes for ${ids.length} images`);
     } finally {
       await up.stop();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('pixelforge up moves the bytes of an older data directory from GridFS to files, and serves them after', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pf-move-'));
+  try {
+    // An older `up` kept the bytes in GridFS.
+    const before = await startUp(dataDir, { PIXELFORGE_BLOB_STORE: 'gridfs' });
+    const uploaded = new Map<string, number>();
+    try {
+      for (const size of [0.2, 0.3, 0.4]) {
+        const photo = await noiseJpeg(size);
+        const res = await before.request('/v1/images', {
+          method: 'POST',
+          body: uploadForm(photo, { group: 'old' }),
+        });
+        assert.equal(res.status, 201);
+        uploaded.set(((await res.json()) as { id: string }).id, photo.length);
+      }
+    } finally {
+      await before.stop();
+    }
+    const after = await startUp(dataDir);
+    try {
+      // The projector may still be catching up on the last uploads of the first run (and waits out its lease).
+      for (const [id, size] of uploaded) {
+        await eventually(async () => {
+          const res = await after.request(`/v1/images/${id}/content`);
+          assert.equal(res.status, 200, `${id} after the move: ${await res.clone().text()}`);
+          assert.equal((await res.arrayBuffer()).byteLength, size);
+        }, 30_000);
+      }
+      const client = await new MongoClient(after.mongoUrl).connect();
+      try {
+        assert.equal(await client.db().collection('blobs.files').countDocuments(), 0, 'GridFS is empty');
+        assert.equal(await client.db().collection('blobs.chunks').countDocuments(), 0, 'no chunks are left');
+      } finally {
+        await client.close();
+      }
+      const files = createFileBlobStore(join(dataDir, 'blobs'));
+      for (const [id, size] of uploaded) assert.equal((await files.stat(id))?.size, size);
+    } finally {
+      await after.stop();
     }
   } finally {
     await rm(dataDir, { recursive: true, force: true });
