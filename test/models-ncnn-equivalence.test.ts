@@ -2,23 +2,16 @@
 // PyPI, CPU, fp32) computes on the same files: at most one 8-bit level apart after rounding, at odd sizes too.
 // The reference runtime is installed by test/support/ncnn/build.sh (run by `npm test`'s setup).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { convertNcnnSource } from '../internal/adapters/onnx/convert/convert-models.ts';
 import { NCNN_SOURCES, ncnnFiles } from '../internal/adapters/onnx/convert/ncnn-sources.ts';
 import { ModelManifest } from '../internal/enhance/model-manifest.ts';
+import { runNcnnReference } from './support/ncnn/reference.ts';
 
-const run = promisify(execFile);
-const PYTHON = path.join(
-  process.env.PIXELFORGE_NCNN_VENV ?? path.join(homedir(), '.cache/pixelforge/ncnn-venv'),
-  'bin/python',
-);
-const REFERENCE = path.resolve(import.meta.dirname, 'support/ncnn/run-ncnn.py');
 const MODELS_DIR = path.resolve(import.meta.dirname, '..', 'models');
 
 // RRDBNet costs 1.1 M multiply-adds per output pixel: the heavy models get the small sizes only.
@@ -67,19 +60,7 @@ for (const source of NCNN_SOURCES) {
         );
         for (const [h, w] of SIZES[source.name] ?? SIZES.default!) {
           const input = fixture(h, w);
-          await writeFile(path.join(dir, 'in.raw'), input);
-          await run(PYTHON, [
-            REFERENCE,
-            files.param,
-            files.bin,
-            path.join(dir, 'in.raw'),
-            '3',
-            String(h),
-            String(w),
-            path.join(dir, 'out.raw'),
-          ]);
-          const raw = await readFile(path.join(dir, 'out.raw'));
-          const expected = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+          const { output: expected } = await runNcnnReference(files, input, h, w);
           const output = (await session.run({ input: new ort.Tensor('float32', input, [1, 3, h, w]) }))
             .output!;
           const at = `×${variant.scale} at ${h}×${w}`;

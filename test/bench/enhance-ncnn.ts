@@ -1,21 +1,12 @@
 // The engine's inference against the NCNN runtime (PyPI `ncnn`, CPU, fp32, the same threads) on the same
 // Real-ESRGAN weights and the same input: issue 9's bar is ≥ 1.0× NCNN's speed. Rounds alternate so that
 // drift in the machine's load hits both; each side's time excludes start-up (sessions and nets are warm).
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import ort from 'onnxruntime-node';
 import { NCNN_SOURCES, ncnnFiles } from '../../internal/adapters/onnx/convert/ncnn-sources.ts';
 import { percentile, ratio, table } from './load-stats.ts';
+import { runNcnnReference } from '../support/ncnn/reference.ts';
 
-const run = promisify(execFile);
-const PYTHON = path.join(
-  process.env.PIXELFORGE_NCNN_VENV ?? path.join(homedir(), '.cache/pixelforge/ncnn-venv'),
-  'bin/python',
-);
-const REFERENCE = path.resolve(import.meta.dirname, '../support/ncnn/run-ncnn.py');
 const MODELS_DIR = path.resolve(import.meta.dirname, '../../models');
 const THREADS = 2;
 
@@ -26,58 +17,42 @@ const CASES = [
 ];
 
 export async function benchEnhanceNcnn({ rounds = 2 } = {}): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'pf-bench-ncnn-'));
-  try {
-    const rows: string[][] = [];
-    for (const { name, side, repeat } of CASES) {
-      const source = NCNN_SOURCES.find((s) => s.name === name)!;
-      const files = ncnnFiles(source, source.variants[0]!.base);
-      const input = Float32Array.from({ length: 3 * side * side }, (_, i) => ((i * 7919) % 1000) / 1000);
-      await writeFile(path.join(dir, 'in.raw'), input);
-      const session = await ort.InferenceSession.create(path.join(MODELS_DIR, name, 'x4.onnx'), {
-        intraOpNumThreads: THREADS,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
-      const tensor = new ort.Tensor('float32', input, [1, 3, side, side]);
-      await session.run({ input: tensor });
-      const ours: number[] = [];
-      const theirs: number[] = [];
-      for (let round = 0; round < rounds; round++) {
-        for (let i = 0; i < repeat; i++) {
-          const started = performance.now();
-          await session.run({ input: tensor });
-          ours.push(performance.now() - started);
-        }
-        const { stdout } = await run(PYTHON, [
-          REFERENCE,
-          files.param,
-          files.bin,
-          path.join(dir, 'in.raw'),
-          '3',
-          String(side),
-          String(side),
-          path.join(dir, 'out.raw'),
-          String(THREADS),
-          String(repeat),
-        ]);
-        theirs.push(...(JSON.parse(stdout.trim().split('\n').at(-1)!) as number[]));
+  const rows: string[][] = [];
+  for (const { name, side, repeat } of CASES) {
+    const source = NCNN_SOURCES.find((s) => s.name === name)!;
+    const files = ncnnFiles(source, source.variants[0]!.base);
+    const input = Float32Array.from({ length: 3 * side * side }, (_, i) => ((i * 7919) % 1000) / 1000);
+    const session = await ort.InferenceSession.create(path.join(MODELS_DIR, name, 'x4.onnx'), {
+      intraOpNumThreads: THREADS,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    const tensor = new ort.Tensor('float32', input, [1, 3, side, side]);
+    await session.run({ input: tensor });
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < repeat; i++) {
+        const started = performance.now();
+        await session.run({ input: tensor });
+        ours.push(performance.now() - started);
       }
-      await session.release();
-      const [a, b] = [percentile(ours, 50), percentile(theirs, 50)];
-      const outMp = (side * 4) ** 2 / 1e6;
-      rows.push([
-        `${name} ${side}×${side} → ${side * 4}×${side * 4}`,
-        `${a.toFixed(0)} ms (${(outMp / (a / 1000)).toFixed(2)} MP/s)`,
-        `${b.toFixed(0)} ms (${(outMp / (b / 1000)).toFixed(2)} MP/s)`,
-        ratio(b / a),
-      ]);
+      theirs.push(
+        ...(await runNcnnReference(files, input, side, side, { threads: THREADS, repeat })).timingsMs,
+      );
     }
-    return [
-      `engine (onnxruntime-node, graph optimisation all) vs NCNN (PyPI, CPU fp32), ${THREADS} threads each, median of ${rounds} alternating rounds`,
-      table([['model and size', 'onnxruntime-node', 'ncnn', 'speed vs ncnn (target ≥ 1.0)'], ...rows]),
-    ].join('\n');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    await session.release();
+    const [a, b] = [percentile(ours, 50), percentile(theirs, 50)];
+    const outMp = (side * 4) ** 2 / 1e6;
+    rows.push([
+      `${name} ${side}×${side} → ${side * 4}×${side * 4}`,
+      `${a.toFixed(0)} ms (${(outMp / (a / 1000)).toFixed(2)} MP/s)`,
+      `${b.toFixed(0)} ms (${(outMp / (b / 1000)).toFixed(2)} MP/s)`,
+      ratio(b / a),
+    ]);
   }
+  return [
+    `engine (onnxruntime-node, graph optimisation all) vs NCNN (PyPI, CPU fp32), ${THREADS} threads each, median of ${rounds} alternating rounds`,
+    table([['model and size', 'onnxruntime-node', 'ncnn', 'speed vs ncnn (target ≥ 1.0)'], ...rows]),
+  ].join('\n');
 }
