@@ -42,9 +42,14 @@ export const MODEL_ALIASES: Readonly<Record<'cpu' | 'gpu', Readonly<Record<Model
   },
 };
 
+/** The aliases for where `provider` runs: the CPU choices on `cpu`, the GPU ones on any other provider. */
+export function aliasesFor(provider: string | undefined): Readonly<Record<string, string>> {
+  return MODEL_ALIASES[!provider || provider === 'cpu' ? 'cpu' : 'gpu'];
+}
+
 /** The model a name stands for where `provider` runs: an alias resolved, any other name as it is. */
 export function modelForName(name: string, provider: string): string {
-  return (MODEL_ALIASES[provider === 'cpu' ? 'cpu' : 'gpu'] as Record<string, string>)[name] ?? name;
+  return aliasesFor(provider)[name] ?? name;
 }
 
 /**

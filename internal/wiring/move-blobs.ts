@@ -3,7 +3,7 @@
 import type { BlobStore } from '../ports/blob-store.ts';
 
 /** Resolves with the number of blobs moved (0 when the old store is empty, which is the usual case). */
-export async function moveGridFsBlobs(from: BlobStore, to: BlobStore): Promise<number> {
+export async function moveAllBlobs(from: BlobStore, to: BlobStore): Promise<number> {
   let moved = 0;
   for await (const blob of from.listStoredBefore(new Date(Date.now() + 60_000), 100)) {
     const there = await to.stat(blob.key);

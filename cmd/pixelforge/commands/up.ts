@@ -19,7 +19,7 @@ import { startMongoWire } from '../../../internal/adapters/local-servers/mongo-w
 import { freePort } from '../../../internal/adapters/local-servers/free-port.ts';
 import { lockDataDir } from './up-lock.ts';
 import { createGridFsBlobStore } from '../../../internal/adapters/mongo/gridfs-blob-store.ts';
-import { moveGridFsBlobs } from '../../../internal/wiring/move-blobs.ts';
+import { moveAllBlobs } from '../../../internal/wiring/move-blobs.ts';
 
 export const command: Command = {
   name: 'up',
@@ -27,9 +27,10 @@ export const command: Command = {
   help: `Usage: pixelforge up [--data-dir DIR] [--port N] [--host H]
 
 Starts nats-server (JetStream store in DIR/nats) and the local Mongo-wire server (DIR/mongo, with the
-image bytes as files in DIR/blobs), unless NATS_URL / MONGO_URL name servers to use instead; then the projector, the WebP derivatives, the
-EnhancementJob controller (jobs run as local worker processes) and the ingress. Prints the URL
-and the local admin API key (kept in DIR/admin.key). Ctrl-C stops everything; the data stays in DIR.
+image bytes as files in DIR/blobs), unless NATS_URL / MONGO_URL name servers to use instead; then the
+projector, the WebP derivatives, the EnhancementJob controller (jobs run as local worker processes) and
+the ingress. Prints the URL and the local admin API key (kept in DIR/admin.key). Ctrl-C stops
+everything; the data stays in DIR.
 
 Options:
   --data-dir DIR   data directory (default: PIXELFORGE_DATA_DIR or .data)
@@ -88,7 +89,7 @@ Options:
       const conn = await openConnections(config, 'up');
       stops.push(conn.close);
       if (config.PIXELFORGE_BLOB_STORE === 'files') {
-        const moved = await moveGridFsBlobs(createGridFsBlobStore(conn.mongo.db), conn.blobs);
+        const moved = await moveAllBlobs(createGridFsBlobStore(conn.mongo.db), conn.blobs);
         if (moved)
           logger.info('moved blobs from GridFS to files', { blobs: moved, dir: config.PIXELFORGE_BLOB_DIR });
       }

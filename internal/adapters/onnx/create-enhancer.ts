@@ -1,7 +1,7 @@
 // Builds the production Enhancer: the engine on onnxruntime-node for inference and sharp for image I/O.
 import type { AlphaMode, Enhancer, ExecutionProvider } from '../../ports/enhancer.ts';
 import { createEnhanceService } from '../../enhance/enhance-service.ts';
-import { MODEL_ALIASES } from '../../enhance/model-catalogue.ts';
+import { aliasesFor } from '../../enhance/model-catalogue.ts';
 import { createSharpCodec } from '../sharp/sharp-codec.ts';
 import { createOnnxRuntime } from './onnx-runtime.ts';
 
@@ -28,7 +28,7 @@ export function createEnhancer({ modelsDir, threads, provider, ...engine }: Enha
     runtime: createOnnxRuntime({ modelsDir, threads, provider }),
     codec: createSharpCodec(),
     // The heavy photo model only where a GPU runs it (MODEL_ALIASES).
-    aliases: MODEL_ALIASES[provider && provider !== 'cpu' ? 'gpu' : 'cpu'],
+    aliases: aliasesFor(provider),
     ...engine,
   });
 }
