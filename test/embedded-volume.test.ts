@@ -84,13 +84,14 @@ test('pixelforge up moves the bytes of an older data directory from GridFS to fi
     }
     const after = await startUp(dataDir);
     try {
-      // The projector may still be catching up on the last uploads of the first run (and waits out its lease).
+      // The projector may still be catching up on the last uploads of the first run, and first waits out the
+      // lease the stopped `up` could not release (its servers got the signal too): up to ~20 s.
       for (const [id, size] of uploaded) {
         await eventually(async () => {
           const res = await after.request(`/v1/images/${id}/content`);
           assert.equal(res.status, 200, `${id} after the move: ${await res.clone().text()}`);
           assert.equal((await res.arrayBuffer()).byteLength, size);
-        }, 30_000);
+        }, 60_000);
       }
       const client = await new MongoClient(after.mongoUrl).connect();
       try {
