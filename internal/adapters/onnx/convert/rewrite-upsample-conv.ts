@@ -7,7 +7,7 @@
 // the k²-times larger upsampled tensor. Zero padding maps exactly: high-resolution pixels outside the
 // image are exactly the ones whose low-resolution pixel is outside it.
 import { GraphInvariantError } from './convert-errors.ts';
-import { GraphBuilder } from './graph.ts';
+import { GraphBuilder, withoutUnusedInitializers } from './graph.ts';
 import type { Graph, GraphNode, Tensor } from './graph.ts';
 
 interface AxisPlan {
@@ -99,7 +99,6 @@ export function rewriteUpsampleConv(graph: Graph): Graph {
   const replaced = new Map<GraphNode, GraphNode[]>();
   const dropped = new Set<GraphNode>();
   const builder = new GraphBuilder();
-  const droppedConstants = new Set<string>();
   for (const resize of graph.nodes) {
     const k = nearestUpsampleFactor(graph, resize);
     const upsampled = resize.outputs[0] ?? '';
@@ -128,9 +127,7 @@ export function rewriteUpsampleConv(graph: Graph): Graph {
       const tiled = new Float32Array(k * k * bias.data.length);
       for (let p = 0; p < k * k; p++) tiled.set(bias.data, p * bias.data.length);
       inputs.push(builder.addInitializer(`${conv.name}/phase_bias`, [tiled.length], tiled));
-      droppedConstants.add(biasName);
     }
-    droppedConstants.add(weightName).add(resize.inputs[2] ?? '');
     const phaseOutput = `${conv.name}/phases`;
     dropped.add(resize);
     replaced.set(conv, [
@@ -152,11 +149,9 @@ export function rewriteUpsampleConv(graph: Graph): Graph {
   }
 
   const nodes = graph.nodes.flatMap((node) => (dropped.has(node) ? [] : (replaced.get(node) ?? [node])));
-  const stillUsed = new Set(nodes.flatMap((node) => node.inputs));
-  const initializers = new Map<string, Tensor>();
-  for (const [name, tensor] of graph.initializers) {
-    if (!droppedConstants.has(name) || stillUsed.has(name)) initializers.set(name, tensor);
-  }
-  for (const [name, tensor] of builder.initializers) initializers.set(name, tensor);
-  return { ...graph, nodes, initializers };
+  return {
+    ...graph,
+    nodes,
+    initializers: withoutUnusedInitializers(nodes, graph.initializers, builder.initializers),
+  };
 }
