@@ -109,7 +109,7 @@ export function createEnhanceService({
             height: image.height,
             pad,
             budgetBytes: memoryBudgetBytes,
-            bytesPerInputPixel: estimateBytesPerInputPixel(scale),
+            bytesPerInputPixel: estimateBytesPerInputPixel(scale, variant.activationBytesPerInputPixel),
           });
         const upscaled = await upscaleImage({
           image,

@@ -10,6 +10,11 @@ export const ModelVariant = z.object({
   /** Multiply-adds per output pixel, for benchmarks against the arithmetic limit. */
   macsPerOutputPixel: z.number().positive().optional(),
   parameters: z.number().int().positive().optional(),
+  /**
+   * Float32 bytes per input pixel of the values alive at once at the worst point of a run
+   * (`peakActivationBytesPerInputPixel`): what tile sizes are chosen from. Absent: a conservative default.
+   */
+  activationBytesPerInputPixel: z.number().int().positive().optional(),
   /** Path of this variant's original weights inside `source.package`, when it was converted from one. */
   sourcePath: z.string().optional(),
   /**

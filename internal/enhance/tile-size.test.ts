@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_AUTO_TILE, MIN_AUTO_TILE, chooseTileSize, estimateBytesPerInputPixel } from './tile-size.ts';
+import {
+  ACTIVATION_HEADROOM,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  MAX_AUTO_TILE,
+  MIN_AUTO_TILE,
+  chooseTileSize,
+  estimateBytesPerInputPixel,
+} from './tile-size.ts';
 
 const MiB = 1024 * 1024;
 
@@ -38,5 +45,24 @@ describe('chooseTileSize', () => {
     const a = chooseTileSize({ ...base, budgetBytes: 128 * MiB });
     const b = chooseTileSize({ ...base, width: 16000, height: 12000, budgetBytes: 128 * MiB });
     assert.equal(a, b);
+  });
+});
+
+describe('estimateBytesPerInputPixel', () => {
+  it("takes the manifest's planned activations with headroom, else a conservative default", () => {
+    const io = 4 * 3 + 4 * 3 * 16;
+    assert.equal(estimateBytesPerInputPixel(4, 780), io + ACTIVATION_HEADROOM * 780);
+    assert.equal(estimateBytesPerInputPixel(4), io + 7 * 1024);
+  });
+
+  it('lets a 512×512 image with a light model run as one tile in the default budget', () => {
+    const size = chooseTileSize({
+      width: 512,
+      height: 512,
+      pad: 32,
+      budgetBytes: DEFAULT_MEMORY_BUDGET_BYTES,
+      bytesPerInputPixel: estimateBytesPerInputPixel(4, 780),
+    });
+    assert.equal(size, 512);
   });
 });

@@ -9,13 +9,27 @@ export const MAX_AUTO_TILE = 512;
 export const MIN_AUTO_TILE = 32;
 
 /**
- * Bytes of working memory one padded input pixel costs during inference: the float input (3 channels), the
- * float output (3·scale² channels) and the model's intermediate activations. The activation default is
- * measured, not derived: peak RSS above an idle session for one 128–384 px tile on the CPU was 1.7–2.4 KB per
- * input pixel for esrgan-slim, 3.0–4.5 KB for esrgan-thick and 6.3 KB for esrgan-medium, all at ×4.
+ * How much more than the planned peak (a manifest's `activationBytesPerInputPixel`) onnxruntime's process
+ * really grows by: its arena rounds allocations up and the blocked layout pads channels. Measured peak RSS
+ * above an idle session for one 128–384 px tile at ×4 was 1.3–1.9× the plan for esrgan-slim, 1.3–2.0× for
+ * esrgan-thick and 1.2× for esrgan-medium.
  */
-export function estimateBytesPerInputPixel(scale: number, activationBytesPerInputPixel = 7 * 1024): number {
-  return 4 * 3 + 4 * 3 * scale * scale + activationBytesPerInputPixel;
+export const ACTIVATION_HEADROOM = 2;
+
+/** Activation bytes per input pixel when a manifest does not record them: esrgan-medium's measured 6.3 KB, rounded up. */
+const DEFAULT_ACTIVATION_BYTES = 7 * 1024;
+
+/**
+ * Bytes of working memory one padded input pixel costs during inference: the float input (3 channels), the
+ * float output (3·scale² channels) and the model's intermediate activations, from the manifest's planned
+ * peak with headroom, or a conservative default.
+ */
+export function estimateBytesPerInputPixel(scale: number, plannedActivationBytes?: number): number {
+  const activations =
+    plannedActivationBytes === undefined
+      ? DEFAULT_ACTIVATION_BYTES
+      : ACTIVATION_HEADROOM * plannedActivationBytes;
+  return 4 * 3 + 4 * 3 * scale * scale + activations;
 }
 
 export interface TileSizeOptions {

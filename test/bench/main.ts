@@ -24,6 +24,14 @@ const SECTIONS: Record<string, Section> = {
     summary: 'PSNR/SSIM of each model vs lanczos3 on real photos',
     run: async () => (await import('./enhance-quality.ts')).benchEnhanceQuality(),
   },
+  'enhance:seams': {
+    summary: 'Real-ESRGAN tiling: the smallest pad keeping tiled output within one level, and its cost',
+    run: async () => (await import('./enhance-seams.ts')).benchEnhanceSeams(),
+  },
+  'enhance:process': {
+    summary: 'pixelforge enhance of a 512×512 photo, whole process, against one bare untiled run',
+    run: async () => (await import('./enhance-process.ts')).benchEnhanceProcess(),
+  },
   'enhance:ncnn': {
     summary: 'Real-ESRGAN inference: the engine vs the NCNN runtime on the same weights and threads',
     run: async () => (await import('./enhance-ncnn.ts')).benchEnhanceNcnn(),

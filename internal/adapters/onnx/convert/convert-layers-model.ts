@@ -1,6 +1,6 @@
 // Converts one TF.js layers model file to ONNX bytes plus the facts the manifest records about it.
 import { UnsupportedLayerError } from './convert-errors.ts';
-import { macsPerOutputPixel, outputScale } from './graph-analysis.ts';
+import { macsPerOutputPixel, outputScale, peakActivationBytesPerInputPixel } from './graph-analysis.ts';
 import type { Graph } from './graph.ts';
 import { kerasToGraph } from './keras-to-graph.ts';
 import { serialiseOnnx } from './onnx-serialise.ts';
@@ -30,6 +30,8 @@ export interface ConvertedLayersModel {
   readonly faithfulMacsPerOutputPixel: number;
   /** Trained values in the source model. */
   readonly parameters: number;
+  /** Bytes per input pixel of the values alive at once at the worst step (see graph-analysis). */
+  readonly activationBytesPerInputPixel: number;
 }
 
 /** Reads `modelJsonPath`, maps its layers, optionally rewrites and serialises; the same input gives the same bytes. */
@@ -74,5 +76,6 @@ export function finishConversion(
     macsPerOutputPixel: macsPerOutputPixel(graph),
     faithfulMacsPerOutputPixel: macsPerOutputPixel(faithful),
     parameters,
+    activationBytesPerInputPixel: peakActivationBytesPerInputPixel(graph),
   };
 }

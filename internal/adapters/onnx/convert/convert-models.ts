@@ -38,6 +38,7 @@ async function writeVariant(
     sha256: createHash('sha256').update(converted.onnx).digest('hex'),
     macsPerOutputPixel: converted.macsPerOutputPixel,
     parameters: converted.parameters,
+    activationBytesPerInputPixel: converted.activationBytesPerInputPixel,
     sourcePath,
   };
 }

@@ -90,3 +90,28 @@ export function macsPerOutputPixel(graph: Graph): number {
 export function outputScale(graph: Graph): number {
   return analyseGraph(graph).scale.get(graph.outputName) ?? 1;
 }
+
+/**
+ * Float32 bytes per input pixel of the values alive at once at the worst step of a run in node order: each
+ * value lives from the node that makes it until its last reader (the output until the end). It is what
+ * onnxruntime's memory planner, which reuses a buffer once its value is dead, needs at least; the engine
+ * scales it into its tile-size estimate.
+ */
+export function peakActivationBytesPerInputPixel(graph: Graph): number {
+  const { channels, scale } = analyseGraph(graph);
+  const bytes = (name: string): number => 4 * (channels.get(name) ?? 0) * (scale.get(name) ?? 1) ** 2;
+  const lastRead = new Map<string, number>();
+  graph.nodes.forEach((node, i) => node.inputs.forEach((input) => lastRead.set(input, i)));
+  lastRead.set(graph.outputName, graph.nodes.length);
+  const live = new Set([graph.inputName]);
+  let peak = bytes(graph.inputName);
+  graph.nodes.forEach((node, i) => {
+    for (const output of node.outputs) live.add(output);
+    peak = Math.max(
+      peak,
+      [...live].reduce((sum, name) => sum + bytes(name), 0),
+    );
+    for (const name of [...live]) if ((lastRead.get(name) ?? -1) <= i) live.delete(name);
+  });
+  return Math.round(peak);
+}

