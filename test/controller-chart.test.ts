@@ -157,6 +157,8 @@ test('the Helm chart', async (t) => {
     assert.equal(config.PIXELFORGE_RUNTIME, 'kubernetes');
     assert.equal(config.PIXELFORGE_NAMESPACE, NAMESPACE);
     assert.equal(config.PIXELFORGE_WORKER_GPUS, 1);
+    // The chart's default GPU provider is one the default image can run (no CUDA libraries in it).
+    assert.equal(config.PIXELFORGE_WORKER_GPU_PROVIDER, 'webgpu');
     assert.deepEqual(config.PIXELFORGE_WORKER_NODE_SELECTOR, { gpu: 'a100' });
     assert.equal(config.PIXELFORGE_WORKER_TOLERATIONS[0]?.key, 'nvidia.com/gpu');
     assert.equal(config.PIXELFORGE_WORKER_ENV_SECRET, 'pf-pixelforge-secrets');

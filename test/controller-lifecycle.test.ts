@@ -67,6 +67,9 @@ test('controller lifecycle on a real API server', async (t) => {
     assert.equal(env.PIXELFORGE_JOB_ATTEMPT, '1');
     assert.equal(env.PIXELFORGE_WORKLOAD_NAME, 'cat-x4-1');
     assert.equal(JSON.parse(env.PIXELFORGE_JOB_SPEC).model, 'esrgan-slim');
+    // A GPU worker runs the provider the default image has, with the toolkit's Vulkan driver mounted.
+    assert.equal(env.PIXELFORGE_PROVIDER, 'webgpu');
+    assert.match(env.NVIDIA_DRIVER_CAPABILITIES, /graphics/);
 
     const scheduled = await eventually(async () => {
       const current = await getJob('cat-x4');

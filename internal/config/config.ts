@@ -48,7 +48,7 @@ export const ConfigSchema = z.object({
   /** Inference threads per process (0: onnxruntime's default, one per core). */
   PIXELFORGE_THREADS: int(0, 256).default(0),
   /** Execution provider: cpu, or cuda on GPU nodes (fails loudly when CUDA cannot load). */
-  PIXELFORGE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  PIXELFORGE_PROVIDER: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu'),
   /** Working-set budget of one inference, in bytes: the tile size follows from it. */
   PIXELFORGE_MEMORY_BUDGET_BYTES: int(16 * MiB, 2 ** 40).default(512 * MiB),
 });

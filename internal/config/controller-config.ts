@@ -56,6 +56,11 @@ export const controllerConfigFields = {
   /** GPUs per worker (0: CPU inference). */
   PIXELFORGE_WORKER_GPUS: int(0, 16).default(1),
   PIXELFORGE_WORKER_GPU_RESOURCE: z.string().min(1).default('nvidia.com/gpu'),
+  /**
+   * How GPU workers run inference: `webgpu` (Vulkan, what the default image can do) or `cuda` (needs the
+   * CUDA image, `deploy/Dockerfile.cuda`).
+   */
+  PIXELFORGE_WORKER_GPU_PROVIDER: z.enum(['webgpu', 'cuda']).default('webgpu'),
   /** JSON object, e.g. `{"nvidia.com/gpu.present":"true"}`. */
   PIXELFORGE_WORKER_NODE_SELECTOR: json(z.record(z.string(), z.string())).default({}),
   /** JSON array of tolerations, e.g. `[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}]`. */

@@ -6,7 +6,11 @@ import type { OutputFormat } from '../jobs/spec.ts';
 export type AlphaMode = 'model' | 'lanczos';
 
 /** Where inference runs. */
-export type ExecutionProvider = 'cpu' | 'cuda';
+/**
+ * Where inference runs: `cpu`; `webgpu` (onnxruntime's WebGPU provider: Dawn over Vulkan, so any GPU with a
+ * Vulkan driver, or Mesa's lavapipe on the CPU); `cuda` (NVIDIA, needs onnxruntime's CUDA libraries).
+ */
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 
 /** What to enhance with; an `EnhancementSpec` (internal/jobs/spec.ts) is one. */
 export interface EnhanceRequest {

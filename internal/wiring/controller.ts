@@ -60,6 +60,7 @@ export function workerJobSettings(config: Config): WorkerJobSettings {
       : {}),
     gpuCount: config.PIXELFORGE_WORKER_GPUS,
     gpuResource: config.PIXELFORGE_WORKER_GPU_RESOURCE,
+    gpuProvider: config.PIXELFORGE_WORKER_GPU_PROVIDER,
     nodeSelector: config.PIXELFORGE_WORKER_NODE_SELECTOR,
     tolerations: config.PIXELFORGE_WORKER_TOLERATIONS,
     resources: config.PIXELFORGE_WORKER_RESOURCES,

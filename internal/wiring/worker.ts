@@ -1,6 +1,7 @@
 // Assembles a one-job worker process: the job from the environment, connections, one engine, runJob.
 import { loadConfig, type Config } from '../config/config.ts';
 import { createEnhancer } from '../adapters/onnx/create-enhancer.ts';
+import { describeGpuEnvironment } from '../adapters/onnx/gpu-environment.ts';
 import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { WorkerExit, WorkerJobEnv } from '../jobs/worker-contract.ts';
 import type { Enhancer } from '../ports/enhancer.ts';
@@ -62,6 +63,8 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
     return WorkerExit.Retryable;
   }
   const enhancer = enhancerFromConfig(config);
+  // Which provider really runs, and on what: a GPU pod that only finds lavapipe renders on its CPU.
+  logger.info('inference provider', { ...(await describeGpuEnvironment(config.PIXELFORGE_PROVIDER)) });
   try {
     return await runJob(
       {

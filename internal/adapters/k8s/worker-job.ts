@@ -26,6 +26,8 @@ export interface WorkerJobSettings {
   gpuCount: number;
   /** Extended resource name of a GPU (default `nvidia.com/gpu`). */
   gpuResource?: string;
+  /** The provider GPU workers run (default `webgpu`, which the default image has; `cuda` needs the CUDA image). */
+  gpuProvider?: 'webgpu' | 'cuda';
   nodeSelector?: Record<string, string>;
   tolerations?: V1Toleration[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -54,8 +56,12 @@ export function buildWorkerJob(job: EnhancementJob, attempt: number, settings: W
   };
   const gpu =
     settings.gpuCount > 0 ? { [settings.gpuResource ?? 'nvidia.com/gpu']: String(settings.gpuCount) } : {};
+  const provider = settings.gpuCount > 0 ? (settings.gpuProvider ?? 'webgpu') : 'cpu';
   const env: Record<string, string> = {
-    PIXELFORGE_PROVIDER: settings.gpuCount > 0 ? 'cuda' : 'cpu',
+    PIXELFORGE_PROVIDER: provider,
+    // The NVIDIA container toolkit mounts the Vulkan driver only for the `graphics` capability; WebGPU
+    // (Dawn) needs it, CUDA needs `compute`. Other vendors' device plugins ignore the variable.
+    ...(provider === 'webgpu' ? { NVIDIA_DRIVER_CAPABILITIES: 'compute,utility,graphics' } : {}),
     ...settings.env,
     PIXELFORGE_JOB_ID: job.metadata.name,
     PIXELFORGE_JOB_SPEC: JSON.stringify(job.spec),

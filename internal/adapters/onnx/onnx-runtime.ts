@@ -1,5 +1,5 @@
 // The ModelRuntime port on onnxruntime-node: one verified, optimised inference session per model variant.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ModelRuntime } from '../../enhance/engine-ports.ts';
 import { ProviderUnavailableError } from '../../enhance/enhance-errors.ts';
@@ -13,8 +13,24 @@ export interface OnnxRuntimeOptions {
   modelsDir: string;
   /** Threads one inference uses (intraOpNumThreads); default: every core. */
   threads?: number;
-  /** Default `cpu`. `cuda` fails with ProviderUnavailableError when its libraries cannot load. */
+  /**
+   * Default `cpu`. `webgpu` and `cuda` fail with ProviderUnavailableError when no adapter exists or their
+   * libraries cannot load: never a silent run on the CPU.
+   */
   provider?: ExecutionProvider;
+}
+
+/** onnxruntime's reason, with what to do about it first (its own text ends with a source location). */
+function explainUnavailable(provider: ExecutionProvider, message: string): string {
+  const reason = message.replace(/^.*?(Failed to get a WebGPU adapter)/s, '$1').trim();
+  if (provider === 'webgpu' && /adapter/i.test(message)) {
+    return (
+      "no WebGPU adapter: Dawn found no usable Vulkan device. Install the GPU's Vulkan driver (in a container: " +
+      'NVIDIA_DRIVER_CAPABILITIES must include "graphics"), or Mesa ≥ 25 lavapipe to render on the CPU ' +
+      `(${reason})`
+    );
+  }
+  return reason;
 }
 
 /** Creates the runtime; models are read and sessions created on first use. */
@@ -38,14 +54,18 @@ export function createOnnxRuntime({
     executionProviders: [provider],
   };
 
+  // Dawn (the WebGPU provider) keeps per-user state under XDG_RUNTIME_DIR and fails to start without it,
+  // which a container or a service manager often leaves unset.
+  if (provider === 'webgpu') process.env.XDG_RUNTIME_DIR ??= tmpdir();
+
   async function createSession(resolved: ResolvedVariant): Promise<ort.InferenceSession> {
     const bytes = await registry.readVerified(resolved);
     try {
       return await ort.InferenceSession.create(bytes, sessionOptions);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (provider !== 'cpu' && /provider|shared librar|cuda/i.test(message)) {
-        throw new ProviderUnavailableError(provider, message, { cause: err });
+      if (provider !== 'cpu' && /provider|shared librar|cuda|adapter/i.test(message)) {
+        throw new ProviderUnavailableError(provider, explainUnavailable(provider, message), { cause: err });
       }
       throw err;
     }
