@@ -49,7 +49,11 @@ const ej = (name: string, spec: unknown) => ({
 
 test('the EnhancementJob CRD', async (t) => {
   await t.test('the committed CRD (deploy/ and the chart) is what the schema generates', async () => {
-    assert.deepEqual(await staleCrdFiles(), [], 'run: node --import tsx internal/resources/generate-crd.ts');
+    assert.deepEqual(
+      await staleCrdFiles(),
+      [],
+      'run: bash deploy/local/node.sh internal/resources/generate-crd.ts',
+    );
   });
 
   await using kube = await startControllerKube('crd');

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { createApiClient } from '../internal/cli/client.ts';
 import { remoteEnhance, type RemoteJob } from '../internal/cli/remote-enhance.ts';
 import { listen } from '../internal/wiring/ingress.ts';
+import { TS_ENTRY_ARGS, tsEntryCommand } from '../internal/wiring/typescript-entry.ts';
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
@@ -147,7 +148,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     controller = await startController(
       {
         ...base,
-        PIXELFORGE_LOCAL_WORKER_COMMAND: [process.execPath, '--import', 'tsx', 'test/support/fake-worker.ts'],
+        PIXELFORGE_LOCAL_WORKER_COMMAND: tsEntryCommand('test/support/fake-worker.ts'),
       },
       stack.conn,
       silentLogger,
@@ -190,11 +191,9 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
       assert.ok(updates.length >= 1);
 
       const run = (...args: string[]) =>
-        promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', 'cmd/pixelforge/main.ts', 'jobs', ...args],
-          { env },
-        );
+        promisify(execFile)(process.execPath, [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', 'jobs', ...args], {
+          env,
+        });
       const listed = JSON.parse((await run('--image', imageId, '--json')).stdout) as {
         items: { id: string }[];
       };

@@ -21,8 +21,9 @@ import { controllerConsumers } from '../internal/wiring/controller-consumers.ts'
 import { countWrites, TEST_SETTINGS } from './support/controller-harness.ts';
 import { eventually } from './support/eventually.ts';
 import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
+import { tsEntryCommand } from '../internal/wiring/typescript-entry.ts';
 
-const fakeWorker = [process.execPath, '--import', 'tsx', 'test/support/fake-worker.ts'];
+const fakeWorker = tsEntryCommand('test/support/fake-worker.ts');
 
 test('local mode: NATS KV resources and child-process workers', async (t) => {
   await using nats = await startNatsServer();

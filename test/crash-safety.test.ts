@@ -14,6 +14,7 @@ import { createGridFsBlobStore } from '../internal/adapters/mongo/gridfs-blob-st
 import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts';
 import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
 import { assertRecovered, runBurst, seeded } from './support/crash-burst.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 
 const run = promisify(execFile);
 
@@ -26,7 +27,7 @@ const RESTART_ENV = { PIXELFORGE_ORPHAN_BLOB_AGE_MS: '1000' };
 async function assertVerified(natsUrl: string, mongoUrl: string): Promise<void> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', 'cmd/pixelforge/main.ts', 'projections', 'verify'],
+    [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', 'projections', 'verify'],
     {
       env: { ...process.env, NATS_URL: natsUrl, MONGO_URL: mongoUrl },
       cwd: new URL('..', import.meta.url).pathname,

@@ -15,6 +15,7 @@ import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
 import { stopProcess, waitForLine } from '../internal/adapters/local-servers/process.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 
 interface ImageBody {
   variants: { name: string; kind: string; url: string; width: number; height: number }[];
@@ -127,7 +128,7 @@ test('WebP derivatives of uploads', async (t) => {
 
 test('`cmd/worker/main.ts derivatives` makes derivatives as its own process and stops on SIGTERM', async () => {
   await using stack = await startTestStack();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/worker/main.ts', 'derivatives'], {
+  const child = spawn(process.execPath, [...TS_ENTRY_ARGS, 'cmd/worker/main.ts', 'derivatives'], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: {
       PATH: process.env.PATH,

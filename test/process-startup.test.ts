@@ -8,12 +8,13 @@ import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts
 import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
 import { freePort } from '../internal/adapters/local-servers/free-port.ts';
 import { waitForLine } from '../internal/adapters/local-servers/process.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 
 const PROCESSES = ['ingress', 'projector', 'controller'] as const;
 
 /** Runs `cmd/<name>/main.ts` to its end; `env` replaces the configuration variables. */
 async function run(name: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', `cmd/${name}/main.ts`, ...args], {
+  const child = spawn(process.execPath, [...TS_ENTRY_ARGS, `cmd/${name}/main.ts`, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -30,7 +31,7 @@ test('process start-up', async (t) => {
     for (const name of PROCESSES) {
       const { code, stdout } = await run(name, ['--help']);
       assert.equal(code, 0, name);
-      assert.match(stdout, new RegExp(`^Usage: node --import tsx cmd/${name}/main.ts`));
+      assert.match(stdout, new RegExp(`^Usage: node cmd/${name}/main.ts`));
       assert.match(stdout, /NATS_URL\s+nats:\/\/127\.0\.0\.1:4222/);
     }
     const { stdout } = await run('controller', ['--help']);
@@ -65,7 +66,7 @@ test('process start-up', async (t) => {
   await t.test('with its servers up it starts, and SIGTERM stops it with exit 0', async () => {
     await using nats = await startNatsServer();
     await using mongo = await startMongoWire();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/projector/main.ts'], {
+    const child = spawn(process.execPath, [...TS_ENTRY_ARGS, 'cmd/projector/main.ts'], {
       env: {
         PATH: process.env.PATH,
         NATS_URL: nats.url,

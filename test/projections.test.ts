@@ -16,6 +16,7 @@ import { startTestStack, type TestStack } from './support/stack.ts';
 import { dumpReadModels } from './support/read-model-dump.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 
 const json = (method: string, body: unknown) => ({
   method,
@@ -119,7 +120,7 @@ test('a projector killed mid-stream and restarted counts every event once', asyn
     PIXELFORGE_HEALTH_PORT: '0',
   };
   const runProjector = () =>
-    spawn(process.execPath, ['--import', 'tsx', 'cmd/projector/main.ts'], { env, stdio: 'ignore' });
+    spawn(process.execPath, [...TS_ENTRY_ARGS, 'cmd/projector/main.ts'], { env, stdio: 'ignore' });
   const first = runProjector();
   await eventually(
     async () => {

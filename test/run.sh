@@ -9,4 +9,6 @@ echo "== tsc"; npx tsc --noEmit
 mapfile -t files < <(find cmd internal test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 echo "== node --test (${#files[@]} files)"
-exec node --import tsx --test --test-reporter=spec "$@" "${files[@]}"
+# Node ≥ 24 (deploy/local/node.sh: this machine's, else a cached official binary) runs the TypeScript itself,
+# as the image does: no tsx anywhere in the run.
+exec bash deploy/local/node.sh --test --test-reporter=spec "$@" "${files[@]}"

@@ -12,6 +12,7 @@ import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
 import { freePort } from '../internal/adapters/local-servers/free-port.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,7 +27,7 @@ function startWorker(
   spec: object,
   env: Record<string, string> = {},
 ): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/worker/main.ts', 'run'], {
+  const child = spawn(process.execPath, [...TS_ENTRY_ARGS, 'cmd/worker/main.ts', 'run'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

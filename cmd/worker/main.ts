@@ -6,7 +6,7 @@ import { openConnections } from '../../internal/wiring/connections.ts';
 import { startDerivatives } from '../../internal/wiring/derivatives.ts';
 import { runWorkerJob } from '../../internal/wiring/worker.ts';
 
-const HELP = `Usage: node --import tsx cmd/worker/main.ts <run | derivatives>
+const HELP = `Usage: node cmd/worker/main.ts <run | derivatives>
 
   run          Run one enhancement job and exit. The job comes from the environment:
                  PIXELFORGE_JOB_ID       the job's name

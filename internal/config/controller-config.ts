@@ -79,6 +79,6 @@ export const controllerConfigFields = {
   PIXELFORGE_WORKER_ENV_SECRET: z.string().min(1).optional(),
   /** Port of the controller's /healthz and /readyz. */
   PIXELFORGE_HEALTH_PORT: int(0, 65535).default(8081),
-  /** Local runtime: the worker command as a JSON array (default: node --import tsx cmd/worker/main.ts run). */
+  /** Local runtime: the worker command as a JSON array (default: node cmd/worker/main.ts run, with the controller's Node). */
   PIXELFORGE_LOCAL_WORKER_COMMAND: json(z.array(z.string()).min(1)).optional(),
 };

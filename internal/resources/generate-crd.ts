@@ -1,5 +1,5 @@
 // Writes the EnhancementJob CRD generated from the zod schema to deploy/crd/ and the chart's crds/;
-// `--check` exits 1 instead when a committed copy differs (run: node --import tsx internal/resources/generate-crd.ts).
+// `--check` exits 1 instead when a committed copy differs (run: bash deploy/local/node.sh internal/resources/generate-crd.ts).
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';

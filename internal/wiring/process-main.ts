@@ -48,7 +48,7 @@ export function processHelp(definition: ProcessDefinition): string {
     return `  ${variable.padEnd(width)}  ${shown}`;
   });
   return [
-    `Usage: node --import tsx cmd/${definition.name}/main.ts`,
+    `Usage: node cmd/${definition.name}/main.ts`,
     '',
     definition.summary,
     '',

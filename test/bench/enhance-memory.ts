@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { photoLikePng } from '../../internal/adapters/sharp/test-images.ts';
+import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 
 const run = promisify(execFile);
 const LIMIT_BYTES = 1.5e9;
@@ -22,7 +23,7 @@ export async function benchEnhanceMemory(
     const input = path.join(dir, 'input.png');
     await writeFile(input, await photoLikePng(2000, 1500));
     const child = path.join(import.meta.dirname, 'enhance-memory-child.ts');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, modelsDir, model, '4', input], {
+    const { stdout } = await run(process.execPath, [...TS_ENTRY_ARGS, child, modelsDir, model, '4', input], {
       maxBuffer: 1 << 20,
     });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { benchPhotos } from './photos.ts';
 import { percentile, table } from './load-stats.ts';
+import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,8 +35,7 @@ async function bareMs(input: string, model: string): Promise<number> {
   const { stdout } = await run(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      ...TS_ENTRY_ARGS,
       path.join(import.meta.dirname, 'enhance-bare-child.ts'),
       path.join(ROOT, 'models', model, 'x4.onnx'),
       input,

@@ -18,6 +18,7 @@ import {
 } from '../../internal/adapters/local-servers/mongo-wire.ts';
 import { startNatsServer, type NatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
 import { stopProcess, waitForLine } from '../../internal/adapters/local-servers/process.ts';
+import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const API_KEY = 'pf_bench_key_0123456789';
@@ -143,7 +144,7 @@ async function startProcess(
   env: NodeJS.ProcessEnv,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, main)], {
+  const child = spawn(process.execPath, [...TS_ENTRY_ARGS, path.join(ROOT, main)], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

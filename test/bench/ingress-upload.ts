@@ -11,6 +11,7 @@ import type { ClosedLoopResult, ClosedLoopSpec } from './load-generator.ts';
 import { childCpu, cpuBetween } from './load-cpu.ts';
 import { runLoad } from './load-run.ts';
 import { ms, percentile, ratio, table } from './load-stats.ts';
+import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 
 /** Options of {@link benchIngressUpload}; the defaults keep the part near two minutes. */
 export interface IngressUploadOptions {
@@ -129,7 +130,7 @@ async function drainTime(stack: IngressStack): Promise<number> {
 async function startNoopServer(): Promise<{ url: string } & AsyncDisposable> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'ingress-noop-server.ts')],
+    [...TS_ENTRY_ARGS, path.join(import.meta.dirname, 'ingress-noop-server.ts')],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

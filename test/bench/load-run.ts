@@ -9,6 +9,7 @@ import type {
   VisibilityResult,
   VisibilitySpec,
 } from './load-generator.ts';
+import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 
 const run = promisify(execFile);
 const GENERATOR = path.join(import.meta.dirname, 'load-generator.ts');
@@ -17,7 +18,7 @@ const GENERATOR = path.join(import.meta.dirname, 'load-generator.ts');
 export async function runLoad(spec: ClosedLoopSpec, limitMs: number): Promise<ClosedLoopResult>;
 export async function runLoad(spec: VisibilitySpec, limitMs: number): Promise<VisibilityResult>;
 export async function runLoad(spec: LoadSpec, limitMs: number): Promise<ClosedLoopResult | VisibilityResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', GENERATOR, JSON.stringify(spec)], {
+  const { stdout } = await run(process.execPath, [...TS_ENTRY_ARGS, GENERATOR, JSON.stringify(spec)], {
     timeout: limitMs,
     killSignal: 'SIGKILL',
     maxBuffer: 64 << 20,

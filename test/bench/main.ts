@@ -32,6 +32,10 @@ const SECTIONS: Record<string, Section> = {
     summary: 'pixelforge enhance of a 512×512 photo, whole process, against one bare untiled run',
     run: async () => (await import('./enhance-process.ts')).benchEnhanceProcess(),
   },
+  'process:startup': {
+    summary: 'start-up and peak RSS of each process: Node 20 + tsx against Node 24 type stripping',
+    run: async () => (await import('./process-startup.ts')).benchProcessStartup(),
+  },
   'enhance:ncnn': {
     summary: 'Real-ESRGAN inference: the engine vs the NCNN runtime on the same weights and threads',
     run: async () => (await import('./enhance-ncnn.ts')).benchEnhanceNcnn(),

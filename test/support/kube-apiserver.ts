@@ -52,11 +52,10 @@ export const TEST_CONTROLLERS = [
 /** Why the harness could not give a control plane; `code` is stable. */
 export class KubeHarnessError extends Error {
   override name = 'KubeHarnessError';
-  constructor(
-    readonly code: 'KUBE_BINARIES_MISSING' | 'KUBE_START_FAILED',
-    message: string,
-  ) {
+  readonly code: 'KUBE_BINARIES_MISSING' | 'KUBE_START_FAILED';
+  constructor(code: 'KUBE_BINARIES_MISSING' | 'KUBE_START_FAILED', message: string) {
     super(message);
+    this.code = code;
   }
 }
 

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../internal/adapters/local-servers/free-port.ts';
 import { waitForLine } from '../../internal/adapters/local-servers/process.ts';
+import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -27,7 +28,7 @@ export async function startUp(dataDir: string, env: Record<string, string> = {})
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'cmd/pixelforge/main.ts', 'up', '--data-dir', dataDir, '--port', String(port)],
+    [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', 'up', '--data-dir', dataDir, '--port', String(port)],
     {
       cwd: ROOT,
       detached: true,

@@ -7,13 +7,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 /** The API server answered with an error status; `status` is its `Status` object when it sent one. */
 export class KubeApiError extends Error {
   override name = 'KubeApiError';
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-    readonly status?: unknown,
-  ) {
+  readonly code: number;
+  readonly reason: string;
+  readonly status?: unknown;
+  constructor(code: number, reason: string, message: string, status?: unknown) {
     super(message);
+    this.code = code;
+    this.reason = reason;
+    this.status = status;
   }
 }
 

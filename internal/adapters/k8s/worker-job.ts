@@ -20,7 +20,7 @@ export interface WorkerJobSettings {
   namespace: string;
   image: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  /** Default: the image's `node --import tsx cmd/worker/main.ts run`. */
+  /** Default: the image's `node cmd/worker/main.ts run` (Node 24 runs the TypeScript itself). */
   command?: string[];
   /** GPUs per worker; 0 runs on CPU (PIXELFORGE_PROVIDER=cpu). */
   gpuCount: number;
@@ -128,7 +128,7 @@ export function buildWorkerJob(job: EnhancementJob, attempt: number, settings: W
               name: WORKER_CONTAINER,
               image: settings.image,
               ...(settings.imagePullPolicy ? { imagePullPolicy: settings.imagePullPolicy } : {}),
-              command: settings.command ?? ['node', '--import', 'tsx', 'cmd/worker/main.ts', 'run'],
+              command: settings.command ?? ['node', 'cmd/worker/main.ts', 'run'],
               env: [
                 ...Object.entries(env).map(([key, value]) => ({ name: key, value })),
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -7,6 +7,7 @@ import { workloadName } from '../../jobs/workload-name.ts';
 import type { WorkloadRuntime, WorkloadStatus } from '../../ports/workload-runtime.ts';
 import type { EnhancementJob } from '../../resources/enhancement-job.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import { tsEntryCommand } from '../../wiring/typescript-entry.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -16,7 +17,7 @@ export interface LocalWorkloadRuntimeOptions {
   maxProcesses: number;
   /** Environment every worker gets (NATS_URL, MONGO_URL…), on top of this process's own. */
   env: Record<string, string>;
-  /** Default: `node --import tsx cmd/worker/main.ts run`, run from the repository root. */
+  /** Default: `node cmd/worker/main.ts run` with this process's Node, run from the repository root. */
   command?: string[];
   cwd?: string;
   /** Time between SIGTERM and SIGKILL when stopping a worker (default 10 000 ms). */
@@ -35,7 +36,7 @@ interface Workload {
 /** Creates the runtime; workloads live as long as this process (a restarted controller finds none). */
 export function createLocalWorkloadRuntime(options: LocalWorkloadRuntimeOptions): WorkloadRuntime {
   const { maxProcesses, logger, graceMs = 10_000 } = options;
-  const command = options.command ?? [process.execPath, '--import', 'tsx', 'cmd/worker/main.ts', 'run'];
+  const command = options.command ?? tsEntryCommand('cmd/worker/main.ts', 'run');
   const cwd = options.cwd ?? repoRoot;
   const workloads = new Map<string, Workload>();
   const waiting: Workload[] = [];
