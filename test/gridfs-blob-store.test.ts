@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { GridFSBucket } from 'mongodb';
 import { connectMongo } from '../internal/adapters/mongo/connect.ts';
-import { createGridFsBlobStore } from '../internal/adapters/mongo/gridfs-blob-store.ts';
+import { createGridFsBlobStore, deleteOrphanChunks } from '../internal/adapters/mongo/gridfs-blob-store.ts';
 import { startMongoWire } from '../internal/adapters/local-servers/mongo-wire.ts';
 
 test('GridFS blob store: chunked writes read back whole and by range; a failed write leaves nothing', async (t) => {
@@ -88,6 +88,19 @@ test('GridFS blob store: chunked writes read back whole and by range; a failed w
     assert.equal((await buffer(await store.get('blob-3'))).length, 0);
     assert.equal(await chunks.countDocuments({ files_id: 'blob-3' }), 0);
   });
+
+  await t.test(
+    'deleteOrphanChunks drops the chunks of an upload killed before its files document',
+    async () => {
+      // What a kill -9 between GridFS's chunk writes and its files document leaves behind.
+      await chunks.insertOne({ files_id: 'killed-upload', n: 0, data: Buffer.from('partial') });
+      const owned = await chunks.countDocuments({ files_id: { $ne: 'killed-upload' } });
+      assert.equal(await deleteOrphanChunks(mongo.db), 1);
+      assert.equal(await chunks.countDocuments({ files_id: 'killed-upload' }), 0);
+      assert.equal(await chunks.countDocuments(), owned, 'the chunks of stored blobs stay');
+      assert.equal(await deleteOrphanChunks(mongo.db), 0);
+    },
+  );
 });
 
 test('GridFS blob store: listStoredBefore yields every blob, oldest first, however small the page', async () => {

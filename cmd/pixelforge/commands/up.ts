@@ -18,7 +18,10 @@ import { startNatsServer } from '../../../internal/adapters/local-servers/nats-s
 import { startMongoWire } from '../../../internal/adapters/local-servers/mongo-wire.ts';
 import { freePort } from '../../../internal/adapters/local-servers/free-port.ts';
 import { lockDataDir } from './up-lock.ts';
-import { createGridFsBlobStore } from '../../../internal/adapters/mongo/gridfs-blob-store.ts';
+import {
+  createGridFsBlobStore,
+  deleteOrphanChunks,
+} from '../../../internal/adapters/mongo/gridfs-blob-store.ts';
 import { moveAllBlobs } from '../../../internal/wiring/move-blobs.ts';
 
 export const command: Command = {
@@ -90,8 +93,14 @@ Options:
       stops.push(conn.close);
       if (config.PIXELFORGE_BLOB_STORE === 'files') {
         const moved = await moveAllBlobs(createGridFsBlobStore(conn.mongo.db), conn.blobs);
-        if (moved)
-          logger.info('moved blobs from GridFS to files', { blobs: moved, dir: config.PIXELFORGE_BLOB_DIR });
+        // Chunks of GridFS uploads an older run was killed in the middle of: no file owns them.
+        const orphanChunks = await deleteOrphanChunks(conn.mongo.db);
+        if (moved || orphanChunks)
+          logger.info('moved blobs from GridFS to files', {
+            blobs: moved,
+            orphanChunksDeleted: orphanChunks,
+            dir: config.PIXELFORGE_BLOB_DIR,
+          });
       }
       const projector = await startProjector(config, conn, logger);
       stops.push(projector.stop);

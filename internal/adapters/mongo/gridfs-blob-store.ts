@@ -93,3 +93,21 @@ function toInfo(file: FileDoc): BlobInfo {
   const { contentType = 'application/octet-stream', ...metadata } = file.metadata ?? {};
   return { key: file._id, size: file.length, contentType, createdAt: file.uploadDate, metadata };
 }
+
+/**
+ * Deletes the chunks of uploads that never finished: GridFS writes a file's chunks before its `files`
+ * document, so a process killed mid-upload leaves chunks that no file owns and no listing shows. Resolves
+ * with the number deleted.
+ */
+export async function deleteOrphanChunks(db: Db, bucketName = 'blobs'): Promise<number> {
+  const owners = await db.collection(`${bucketName}.chunks`).distinct('files_id');
+  const files = db.collection(`${bucketName}.files`);
+  const orphans = [];
+  for (const id of owners)
+    if (!(await files.findOne({ _id: id }, { projection: { _id: 1 } }))) orphans.push(id);
+  if (orphans.length === 0) return 0;
+  const { deletedCount } = await db
+    .collection(`${bucketName}.chunks`)
+    .deleteMany({ files_id: { $in: orphans } });
+  return deletedCount;
+}
