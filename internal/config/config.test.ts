@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, inferenceBudgetBytes, loadConfig } from './config.ts';
 
 test('defaults apply when the environment is empty', () => {
   const config = loadConfig({});
@@ -22,4 +22,14 @@ test('every bad variable is named with its value', () => {
       return true;
     },
   );
+});
+
+test('tiles come from host memory on the CPU and from device memory on a GPU provider', () => {
+  const env = {
+    PIXELFORGE_MEMORY_BUDGET_BYTES: String(256 * 2 ** 20),
+    PIXELFORGE_GPU_MEMORY_BUDGET_BYTES: String(2 ** 33),
+  };
+  assert.equal(inferenceBudgetBytes(loadConfig(env)), 256 * 2 ** 20);
+  assert.equal(inferenceBudgetBytes(loadConfig({ ...env, PIXELFORGE_PROVIDER: 'webgpu' })), 2 ** 33);
+  assert.equal(inferenceBudgetBytes(loadConfig({ PIXELFORGE_PROVIDER: 'cuda' })), 4096 * 2 ** 20);
 });

@@ -47,12 +47,24 @@ export const ConfigSchema = z.object({
   PIXELFORGE_MODELS_DIR: z.string().min(1).default('models'),
   /** Inference threads per process (0: onnxruntime's default, one per core). */
   PIXELFORGE_THREADS: int(0, 256).default(0),
-  /** Execution provider: cpu, or cuda on GPU nodes (fails loudly when CUDA cannot load). */
+  /** Execution provider: cpu; webgpu or cuda on GPUs (each fails loudly when it cannot start). */
   PIXELFORGE_PROVIDER: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu'),
-  /** Working-set budget of one inference, in bytes: the tile size follows from it. */
+  /** Working-set budget of one inference on the CPU, in bytes: the tile size follows from it. */
   PIXELFORGE_MEMORY_BUDGET_BYTES: int(16 * MiB, 2 ** 40).default(512 * MiB),
+  /**
+   * The same on a GPU provider, in GPU memory (no provider reports how much a device has): the default fits
+   * realesrgan-x4plus on a 512×512 tile in a 8 GB card with room for the runtime's buffer cache.
+   */
+  PIXELFORGE_GPU_MEMORY_BUDGET_BYTES: int(16 * MiB, 2 ** 40).default(4096 * MiB),
 });
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+/** The memory budget of one inference where `config` runs it: host memory on the CPU, device memory on a GPU. */
+export function inferenceBudgetBytes(config: Config): number {
+  return config.PIXELFORGE_PROVIDER === 'cpu'
+    ? config.PIXELFORGE_MEMORY_BUDGET_BYTES
+    : config.PIXELFORGE_GPU_MEMORY_BUDGET_BYTES;
+}
 
 /** Raised when the environment is invalid; the message has one line per bad variable. */
 export class ConfigError extends Error {

@@ -87,6 +87,7 @@ export function workerEnv(config: Config, includeMongoUrl: boolean): Record<stri
     PIXELFORGE_MODELS_DIR: config.PIXELFORGE_MODELS_DIR,
     PIXELFORGE_THREADS: String(config.PIXELFORGE_THREADS),
     PIXELFORGE_MEMORY_BUDGET_BYTES: String(config.PIXELFORGE_MEMORY_BUDGET_BYTES),
+    PIXELFORGE_GPU_MEMORY_BUDGET_BYTES: String(config.PIXELFORGE_GPU_MEMORY_BUDGET_BYTES),
     LOG_LEVEL: config.LOG_LEVEL,
   };
 }

@@ -1,5 +1,5 @@
 // Assembles a one-job worker process: the job from the environment, connections, one engine, runJob.
-import { loadConfig, type Config } from '../config/config.ts';
+import { inferenceBudgetBytes, loadConfig, type Config } from '../config/config.ts';
 import { createEnhancer } from '../adapters/onnx/create-enhancer.ts';
 import { describeGpuEnvironment } from '../adapters/onnx/gpu-environment.ts';
 import { createNatsPublisher } from '../adapters/nats/publisher.ts';
@@ -15,7 +15,7 @@ export function enhancerFromConfig(config: Config): Enhancer {
     modelsDir: config.PIXELFORGE_MODELS_DIR,
     ...(config.PIXELFORGE_THREADS > 0 ? { threads: config.PIXELFORGE_THREADS } : {}),
     provider: config.PIXELFORGE_PROVIDER,
-    memoryBudgetBytes: config.PIXELFORGE_MEMORY_BUDGET_BYTES,
+    memoryBudgetBytes: inferenceBudgetBytes(config),
     maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
   });
 }

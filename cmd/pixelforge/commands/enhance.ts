@@ -3,7 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createEnhancer } from '../../../internal/adapters/onnx/create-enhancer.ts';
 import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
-import { loadConfig } from '../../../internal/config/config.ts';
+import { inferenceBudgetBytes, loadConfig } from '../../../internal/config/config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../internal/jobs/spec.ts';
 import type { AlphaMode, EnhanceRequest } from '../../../internal/ports/enhancer.ts';
 import { cliModelsDir } from './models.ts';
@@ -163,7 +163,7 @@ export const command: Command = {
       modelsDir: cliModelsDir(),
       ...(threads ? { threads } : {}),
       provider: config.PIXELFORGE_PROVIDER,
-      memoryBudgetBytes: config.PIXELFORGE_MEMORY_BUDGET_BYTES,
+      memoryBudgetBytes: inferenceBudgetBytes(config),
       maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
     });
     try {
