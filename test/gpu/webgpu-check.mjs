@@ -86,7 +86,7 @@ const lines = [
   '|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.name} | ${r.levels} | ${r.cpuMs.toFixed(0)} ms (${r.cpuMpS.toFixed(2)} MP/s) | ${r.gpuMs.toFixed(0)} ms (${r.gpuMpS.toFixed(2)} MP/s) | ${(r.cpuMs / r.gpuMs).toFixed(1)}× |`,
+      `| ${r.name} | ${r.levels} | ${r.cpuMs.toFixed(0)} ms (${r.cpuMpS.toFixed(2)} MP/s) | ${r.gpuMs.toFixed(0)} ms (${r.gpuMpS.toFixed(2)} MP/s) | ${(r.cpuMs / r.gpuMs).toPrecision(2)}× |`,
   ),
 ];
 console.log(lines.join('\n'));
