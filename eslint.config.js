@@ -9,6 +9,7 @@ export default tseslint.config(
       'node_modules/',
       '.cache/',
       '.data/',
+      '.gpu/',
       'models/',
       'charts/',
       'test/support/mongo-wire/target/',
