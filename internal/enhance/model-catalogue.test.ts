@@ -63,6 +63,7 @@ test('aliases name the models chosen by measurement, per provider; other names p
   assert.equal(modelForName('auto', 'cpu'), 'realesr-general-x4v3');
   assert.equal(modelForName('auto', 'cuda'), 'realesrgan-x4plus');
   assert.equal(modelForName('anime', 'cuda'), 'realesrgan-x4plus-anime');
+  assert.equal(modelForName('anime', 'cpu'), 'realesr-general-x4v3');
   assert.equal(modelForName('video', 'cpu'), 'realesr-animevideov3');
   assert.equal(modelForName('esrgan-slim', 'cuda'), 'esrgan-slim');
 });

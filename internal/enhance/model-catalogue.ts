@@ -25,13 +25,16 @@ export type ModelAlias = 'auto' | 'photo' | 'anime' | 'video';
  * The models the aliases stand for, chosen by measurement (BENCHMARKS.md "Quality"): on photos,
  * realesr-general-x4v3 restores 0.91 of the reference's sharpness at 75 k multiply-adds per output pixel,
  * and realesrgan-x4plus 1.13 at 1.1 M, so the heavy one is the photo model only where a GPU pays for it.
- * `auto` is the photo model. The anime and video models were not measured on anime or video yet.
+ * `auto` is the photo model. On drawings (BENCHMARKS.md "Quality on drawings") realesr-general-x4v3 beat
+ * realesr-animevideov3 on PSNR, SSIM and sharpness, so it is the CPU's `anime` model too; on a GPU,
+ * realesrgan-x4plus-anime draws the crispest lines (0.98 of the reference's sharpness). `video` keeps the
+ * model made for video frames; no video material was measured.
  */
 export const MODEL_ALIASES: Readonly<Record<'cpu' | 'gpu', Readonly<Record<ModelAlias, string>>>> = {
   cpu: {
     auto: 'realesr-general-x4v3',
     photo: 'realesr-general-x4v3',
-    anime: 'realesr-animevideov3',
+    anime: 'realesr-general-x4v3',
     video: 'realesr-animevideov3',
   },
   gpu: {

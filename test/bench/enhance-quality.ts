@@ -1,4 +1,4 @@
-// Quality of every installed model against lanczos3 on real photographs: downscale ×4, restore, compare.
+// Quality of every installed model against lanczos3 on real photographs or drawings: downscale ×4, restore, compare.
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -7,7 +7,7 @@ import { ModelIntegrityError } from '../../internal/enhance/enhance-errors.ts';
 import type { EnhanceRequest } from '../../internal/ports/enhancer.ts';
 import { cropBorder, psnr, sharpness, ssim, type RgbImage } from './image-quality.ts';
 import { mkdir } from 'node:fs/promises';
-import { benchPhotos } from './photos.ts';
+import { benchIllustrations, benchPhotos } from './photos.ts';
 
 const CROP = 512;
 const SCALE = 4;
@@ -92,10 +92,15 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
  * antialiased), restored to 512×512 by each model (native ×4, or its default scale plus a lanczos3 outscale) and
  * by lanczos3 alone, and compared with the reference (PSNR over RGB, SSIM over luma, a 4-pixel border excluded).
  */
-export async function benchEnhanceQuality(
+export async function benchEnhanceQuality({
+  set = 'photos',
   modelsDir = path.resolve(import.meta.dirname, '../../models'),
-): Promise<string> {
-  const photos = await benchPhotos();
+}: { set?: 'photos' | 'illustrations'; modelsDir?: string } = {}): Promise<string> {
+  const photos = set === 'photos' ? await benchPhotos() : await benchIllustrations();
+  const described =
+    set === 'photos'
+      ? `${photos.length} photos (Debian mate-backgrounds, nature/)`
+      : `${photos.length} drawings (Debian openclipart-png, people/ and animals/, on white)`;
   const enhancer = createEnhancer({ modelsDir, threads: availableParallelism() });
   try {
     const models = await enhancer.models();
@@ -126,7 +131,11 @@ export async function benchEnhanceQuality(
       // Wallpapers are soft at full size; shrinking the short side to the crop first gives reference detail
       // at the density of a sharp photo, as super-resolution test sets have.
       const reference = await rgb(
-        sharp(photo).resize(CROP, CROP, { fit: 'cover', position: 'centre', kernel: 'lanczos3' }),
+        sharp(await sharp(photo).flatten({ background: '#ffffff' }).png().toBuffer()).resize(CROP, CROP, {
+          fit: 'cover',
+          position: 'centre',
+          kernel: 'lanczos3',
+        }),
       );
       const low = await sharp(reference.data, { raw: { width: CROP, height: CROP, channels: 3 } })
         .resize(CROP / SCALE, CROP / SCALE, { kernel: 'cubic' })
@@ -149,7 +158,8 @@ export async function benchEnhanceQuality(
         }
       }
       if (index < PICTURES) {
-        const file = path.join(pictureDir, `${path.basename(photo).replace(/\.[^.]+$/, '')}-x${SCALE}.png`);
+        const stem = path.basename(photo).replace(/\.[^.]+$/, '');
+        const file = path.join(pictureDir, `${set === 'photos' ? '' : 'drawing-'}${stem}-x${SCALE}.png`);
         await sideBySide(
           [...panels, { name: 'reference', image: reference }],
           detailedSquare(reference),
@@ -160,7 +170,7 @@ export async function benchEnhanceQuality(
     }
     const base = scores.get('lanczos3')!;
     const lines = [
-      `enhance quality: ${photos.length} photos (Debian mate-backgrounds, nature/), short side to ${CROP} and centre ${CROP}×${CROP}, bicubic ↓${SCALE}, restored ↑${SCALE}; mean`,
+      `enhance quality: ${described}, short side to ${CROP} and centre ${CROP}×${CROP}, bicubic ↓${SCALE}, restored ↑${SCALE}; mean`,
       `  sharpness: mean luma gradient magnitude ÷ the reference's (1 = as crisp as the reference; blur < 1)`,
       `  ${'method'.padEnd(30)} ${'PSNR dB'.padStart(8)} ${'SSIM'.padStart(7)}  ${'ΔPSNR'.padStart(6)} ${'sharp'.padStart(6)}  photos better than lanczos3 (PSNR)`,
     ];

@@ -24,6 +24,10 @@ const SECTIONS: Record<string, Section> = {
     summary: 'PSNR/SSIM of each model vs lanczos3 on real photos',
     run: async () => (await import('./enhance-quality.ts')).benchEnhanceQuality(),
   },
+  'enhance:drawings': {
+    summary: 'the same on drawings (illustration material, for the anime models)',
+    run: async () => (await import('./enhance-quality.ts')).benchEnhanceQuality({ set: 'illustrations' }),
+  },
   'enhance:seams': {
     summary: 'Real-ESRGAN tiling: the smallest pad keeping tiled output within one level, and its cost',
     run: async () => (await import('./enhance-seams.ts')).benchEnhanceSeams(),
