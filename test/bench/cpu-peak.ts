@@ -48,24 +48,17 @@ async function bestRate(graph: Graph, dims: number[], macs: number, threads: num
   }
 }
 
-function singleNodeGraph(b: GraphBuilder, inputChannels: number, outputChannels: number): Graph {
-  return {
-    name: 'peak',
-    inputName: 'input',
-    outputName: 'output',
-    inputChannels,
-    outputChannels,
-    nodes: b.nodes,
-    initializers: b.initializers,
-  };
-}
-
 /** An `n`×`n` by `n`×`n` float32 MatMul; the serialiser's 1×1×n×n "image" is a matrix. */
 function matmulRate(threads: number, n: number): Promise<number> {
   const b = new GraphBuilder();
   const weights = b.addInitializer('weights', [n, n], seeded(n * n));
   b.addNode({ name: 'matmul', opType: 'MatMul', inputs: ['input', weights], outputs: ['output'] });
-  return bestRate(singleNodeGraph(b, 1, 1), [1, 1, n, n], n ** 3, threads);
+  return bestRate(
+    b.toGraph({ name: 'peak', inputChannels: 1, outputChannels: 1 }),
+    [1, 1, n, n],
+    n ** 3,
+    threads,
+  );
 }
 
 /**
@@ -89,7 +82,12 @@ function convRate(threads: number, side = 128, channels = 64, layers = 4): Promi
     value = output;
   }
   const macs = layers * side * side * channels * channels * 9;
-  return bestRate(singleNodeGraph(b, channels, channels), [1, channels, side, side], macs, threads);
+  return bestRate(
+    b.toGraph({ name: 'peak', inputChannels: channels, outputChannels: channels }),
+    [1, channels, side, side],
+    macs,
+    threads,
+  );
 }
 
 /**

@@ -51,6 +51,20 @@ export class GraphBuilder {
     this.nodes.push({ attributes: {}, ...node });
   }
 
+  /** The graph of what was added, reading `input` and writing `output` unless named otherwise. */
+  toGraph(
+    shape: Pick<Graph, 'name' | 'inputChannels' | 'outputChannels'> &
+      Partial<Pick<Graph, 'inputName' | 'outputName'>>,
+  ): Graph {
+    return {
+      inputName: 'input',
+      outputName: 'output',
+      ...shape,
+      nodes: this.nodes,
+      initializers: this.initializers,
+    };
+  }
+
   /** Adds a constant and returns its name; names must be unique because ONNX values share one namespace. */
   addInitializer(name: string, dims: readonly number[], data: Float32Array): string {
     if (this.initializers.has(name)) throw new GraphInvariantError(`initializer ${name} is defined twice`);

@@ -62,15 +62,7 @@ function graphWith({
     b.addNode({ name: 'scale', opType: 'Mul', inputs: ['y2', factor], outputs: ['scaled'] });
     b.addNode({ name: 'residual', opType: 'Add', inputs: ['scaled', 'input'], outputs: ['output'] });
   }
-  return {
-    name: 'test',
-    inputName: 'input',
-    outputName: 'output',
-    inputChannels: channels,
-    outputChannels: channels,
-    nodes: b.nodes,
-    initializers: b.initializers,
-  };
+  return b.toGraph({ name: 'test', inputChannels: channels, outputChannels: channels });
 }
 
 async function assertSameImage(before: Graph, after: Graph): Promise<void> {

@@ -56,15 +56,7 @@ function upsampleConvGraph(
     });
     builder.addNode({ name: 'sum', opType: 'Add', inputs: ['conv', 'side'], outputs: ['output'] });
   }
-  return {
-    name: 'test',
-    inputName: 'input',
-    outputName: 'output',
-    inputChannels: channels,
-    outputChannels: 3,
-    nodes: builder.nodes,
-    initializers: builder.initializers,
-  };
+  return builder.toGraph({ name: 'test', inputChannels: channels, outputChannels: 3 });
 }
 
 describe('rewriteUpsampleConv', () => {
