@@ -41,6 +41,10 @@ function isPlainConv(node: GraphNode, input: string): boolean {
   return node.opType === 'Conv' && node.inputs[0] === input && (node.attributes.group ?? 1) === 1;
 }
 
+/**
+ * Returns `graph` with every PRelu and every Mul by a constant on a tensor of whole 16-channel blocks
+ * replaced as described above, and the kernels of the convolutions that read a sign-flipped PRelu corrected.
+ */
 export function rewriteChannelOps(graph: Graph): Graph {
   const { channels } = analyseGraph(graph);
   const readers = new Map<string, GraphNode[]>();
