@@ -19,6 +19,7 @@ import type { ReceptiveField, RunModel } from './receptive-field.ts';
 import { createSerialQueue, throwIfCancelled } from './run-tiles.ts';
 import { DEFAULT_MEMORY_BUDGET_BYTES, chooseTileSize, estimateBytesPerInputPixel } from './tile-size.ts';
 import { upscaleImage } from './upscale-image.ts';
+import type { PixelBuffer } from './tile-pixels.ts';
 
 /** libvips' own default pixel limit: larger outputs could not be encoded without lifting it. */
 export const DEFAULT_MAX_OUTPUT_PIXELS = 0x3fff * 0x3fff;
@@ -71,6 +72,43 @@ export function createEnhanceService({
     return field;
   }
 
+  /** Runs the model over `image` in tiles chosen from the memory budget (inside the inference queue). */
+  async function upscaleWith(
+    resolved: ResolvedVariant,
+    image: PixelBuffer,
+    tile: EnhanceRequest['tile'],
+    alpha: AlphaMode,
+    { signal, onProgress }: EnhanceCallOptions,
+  ) {
+    const { manifest, variant } = resolved;
+    const scale = variant.scale;
+    const run = await runtime.load(resolved);
+    const field = await receptiveField(resolved, run);
+    const pad = Math.max(tile?.pad ?? 0, field.radius);
+    const tileSize =
+      tile?.size ??
+      chooseTileSize({
+        width: image.width,
+        height: image.height,
+        pad,
+        budgetBytes: memoryBudgetBytes,
+        bytesPerInputPixel: estimateBytesPerInputPixel(scale, variant.activationBytesPerInputPixel),
+      });
+    return upscaleImage({
+      image,
+      run,
+      scale,
+      input: { layout: manifest.layout, range: manifest.inputRange },
+      output: { layout: manifest.layout, range: manifest.outputRange },
+      tileSize,
+      pad,
+      alpha,
+      resize: (plane, width, height) => codec.resize(plane, width, height),
+      signal,
+      onProgress,
+    });
+  }
+
   return {
     async enhance(
       input: Buffer | Readable,
@@ -99,31 +137,7 @@ export function createEnhanceService({
 
       // Encoding is inside the queue too, so that one output buffer at most is alive per process.
       const { encoded, plan } = await inference.run(async () => {
-        const run = await runtime.load(resolved);
-        const field = await receptiveField(resolved, run);
-        const pad = Math.max(request.tile?.pad ?? 0, field.radius);
-        const tileSize =
-          request.tile?.size ??
-          chooseTileSize({
-            width: image.width,
-            height: image.height,
-            pad,
-            budgetBytes: memoryBudgetBytes,
-            bytesPerInputPixel: estimateBytesPerInputPixel(scale, variant.activationBytesPerInputPixel),
-          });
-        const upscaled = await upscaleImage({
-          image,
-          run,
-          scale,
-          input: { layout: manifest.layout, range: manifest.inputRange },
-          output: { layout: manifest.layout, range: manifest.outputRange },
-          tileSize,
-          pad,
-          alpha,
-          resize: (plane, width, height) => codec.resize(plane, width, height),
-          signal,
-          onProgress,
-        });
+        const upscaled = await upscaleWith(resolved, image, request.tile, alpha, { signal, onProgress });
         const resized = final.width !== native.width || final.height !== native.height;
         const result = await codec.encode(upscaled.image, {
           format,
@@ -151,6 +165,20 @@ export function createEnhanceService({
           alpha: image.channels === 4 ? alpha : null,
         },
       };
+    },
+
+    async enhancePixels(image, request, { signal, onProgress } = {}) {
+      checkEnhanceRequest(request);
+      if (image.data.length !== image.width * image.height * 3 || image.width < 1 || image.height < 1)
+        throw new RangeError(`${image.data.length} bytes are not a ${image.width}×${image.height} RGB image`);
+      const resolved = resolveVariant(await runtime.manifests(), request.model, request.scale, aliases);
+      const scale = resolved.variant.scale;
+      checkOutputSize(image.width * scale, image.height * scale, 'png', maxOutputPixels);
+      const { image: upscaled } = await inference.run(
+        () => upscaleWith(resolved, image, request.tile, defaultAlpha, { signal, onProgress }),
+        signal,
+      );
+      return { data: upscaled.data, width: upscaled.width, height: upscaled.height, channels: 3, scale };
     },
 
     async convert(input, request, { signal } = {}): Promise<EncodedImage<ConvertInfo>> {

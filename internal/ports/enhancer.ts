@@ -34,6 +34,14 @@ export interface EnhanceCallOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Interleaved 8-bit pixels, row by row: `width` × `height` × `channels` bytes. */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3;
+}
+
 export interface EnhanceInfo {
   width: number;
   height: number;
@@ -101,6 +109,15 @@ export interface Enhancer {
     request: EnhanceRequest,
     options?: EnhanceCallOptions,
   ): Promise<EncodedImage<EnhanceInfo>>;
+  /**
+   * Upscales raw 8-bit RGB pixels (a video frame) with a model: the same model choice, tiling and limits
+   * as `enhance`, without decoding or encoding. Resolves with the pixels at the model's native scale.
+   */
+  enhancePixels(
+    image: RawImage,
+    request: Pick<EnhanceRequest, 'model' | 'scale' | 'tile'>,
+    options?: EnhanceCallOptions,
+  ): Promise<RawImage & { scale: number }>;
   /** Re-encodes (and optionally resizes) `input` without a model. */
   convert(
     input: Buffer | Readable,

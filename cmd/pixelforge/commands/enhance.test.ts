@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { frameSeconds, readFrameTimes } from '../../../internal/adapters/ffmpeg/frame-times.ts';
+import { probeVideo } from '../../../internal/adapters/ffmpeg/probe-video.ts';
+import { VARIABLE_25_50, burstTimes, flashTimes, writeFlashVideo } from '../../../test/support/av-sync.ts';
 
 const BIN = fileURLToPath(new URL('../bin.mjs', import.meta.url));
 
@@ -99,6 +102,38 @@ test('pixelforge enhance', async (t) => {
     assert.equal(code, 0);
     assert.match(stdout, /Usage: pixelforge enhance <input> -o <output>/);
   });
+});
+
+test('pixelforge enhance of a video: every frame ×2 at its own time, the sound in sync, frame progress', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pf-enhance-video-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const input = path.join(dir, 'flash.mp4');
+  await writeFlashVideo(input, VARIABLE_25_50);
+  const output = path.join(dir, 'flash-x2.mkv');
+  const { code, stdout, stderr } = await pixelforge([
+    ...['enhance', input, '-o', output, '--model', 'esrgan-slim', '--scale', '2'],
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /100 frames ×2 with esrgan-slim/);
+  assert.match(stderr, /enhancing: 100% \(100\/100 frames\)/);
+  const probe = await probeVideo(output);
+  assert.deepEqual([probe.width, probe.height, probe.frameCount], [128, 96, 100]);
+  const [a, b] = [frameSeconds(await readFrameTimes(input)), frameSeconds(await readFrameTimes(output))];
+  assert.ok(Math.max(...a.map((s, i) => Math.abs(s - a[0]! - (b[i]! - b[0]!)))) <= 0.001, 'frame times');
+  const [flashes, bursts] = [await flashTimes(output), await burstTimes(output)];
+  assert.equal(flashes.length, VARIABLE_25_50.flashes.length);
+  for (const [i, flash] of flashes.entries()) assert.ok(Math.abs(bursts[i]! - flash) < 0.04, `burst ${i}`);
+
+  const wrong = await pixelforge([
+    'enhance',
+    input,
+    '-o',
+    path.join(dir, 'frame.png'),
+    '--model',
+    'esrgan-slim',
+  ]);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /a video is written as \.mkv or \.mp4/);
 });
 
 test('pixelforge models list shows every installed model with its scales and licence', async () => {

@@ -12,6 +12,9 @@ import { modelForName } from '../../../internal/enhance/model-catalogue.ts';
 // `auto`: the photo model chosen by measurement for the provider (MODEL_ALIASES in model-catalogue.ts).
 const DEFAULT_MODEL = 'auto';
 
+/** Inputs taken for videos: upscaled frame by frame into an MKV or MP4 (enhance-video.ts). */
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi']);
+
 const EXTENSIONS: Readonly<Record<string, OutputFormat>> = {
   '.png': 'png',
   '.jpg': 'jpeg',
@@ -24,7 +27,9 @@ const HELP = `Usage: pixelforge enhance <input> -o <output> [options]
        pixelforge enhance --remote <imageId> [-o <output>] [options]
 
 Upscales an image file on this machine with an installed model (no server needed) and prints what it wrote.
-Progress goes to stderr. See \`pixelforge models list\` for the models and their scales.
+A video (.mp4 .m4v .mov .mkv .webm .avi) is upscaled frame by frame into -o FILE.mkv or .mp4: every frame
+keeps its own time and the audio, subtitle and chapter streams are copied as they are (--model, --scale and
+--threads apply). Progress goes to stderr. See \`pixelforge models list\` for the models and their scales.
 
 Options:
   -o, --output FILE   where to write the result (required); its extension (.png .jpg .webp .avif) sets the
@@ -60,10 +65,19 @@ function numberFlag(name: string, text: string | undefined, min: number, max: nu
   return value;
 }
 
-/** Renders progress on stderr: one updating line on a terminal, a line per 10 % otherwise (logs, CI). */
-export function progressDisplay(stream: NodeJS.WriteStream = process.stderr) {
+/**
+ * Renders progress on stderr: one updating line on a terminal, a line per 10 % otherwise (logs, CI). Counts
+ * `unit` (tiles of an image, frames of a video), with the time left once a tenth is done.
+ */
+export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, unit = 'tiles') {
   let lastTenth = -1;
   let started = false;
+  const began = performance.now();
+  const eta = (fraction: number): string => {
+    if (fraction < 0.1 || fraction >= 1) return '';
+    const seconds = Math.round(((performance.now() - began) / 1000) * (1 / fraction - 1));
+    return `, ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} left`;
+  };
   return {
     update(done: number, total: number) {
       const fraction = total > 0 ? done / total : 1;
@@ -72,12 +86,12 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr) {
         const width = 30;
         const filled = Math.round(fraction * width);
         stream.write(
-          `\renhancing [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${done}/${total} tiles`,
+          `\renhancing [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${done}/${total} ${unit}${eta(fraction)}   `,
         );
         started = true;
       } else if (Math.floor(percent / 10) > lastTenth) {
         lastTenth = Math.floor(percent / 10);
-        stream.write(`enhancing: ${percent}% (${done}/${total} tiles)\n`);
+        stream.write(`enhancing: ${percent}% (${done}/${total} ${unit}${eta(fraction)})\n`);
       }
     },
     end() {
@@ -136,6 +150,17 @@ export const command: Command = {
     if (args.positionals.length !== 1) throw new UsageError(`give exactly one input file\n\n${HELP}`);
     if (!v.output) throw new UsageError(`-o/--output is required\n\n${HELP}`);
     const input = args.positionals[0]!;
+    if (VIDEO_EXTENSIONS.has(path.extname(input).toLowerCase())) {
+      const { enhanceVideoFile } = await import('./enhance-video.ts');
+      return enhanceVideoFile({
+        input,
+        output: v.output,
+        model: v.model ?? DEFAULT_MODEL,
+        scale: numberFlag('scale', v.scale, 1, 8),
+        threads: numberFlag('threads', v.threads, 1, 256),
+        json: v.json ?? false,
+      });
+    }
     const format = (v.format ?? EXTENSIONS[path.extname(v.output).toLowerCase()]) as OutputFormat | undefined;
     if (!format) {
       throw new UsageError(
