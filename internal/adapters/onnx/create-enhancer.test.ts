@@ -49,6 +49,23 @@ describe('createEnhancer with small real ONNX models', () => {
     assert.equal(maxDiff((await rawOf(unit.data)).data, expected2), 0);
   });
 
+  it('enhancePixels (video frames): raw RGB in, the same pixels as enhance out, tiled too; bad sizes refused', async () => {
+    const input = await photoLikePng(37, 53);
+    const { data } = await rawOf(input);
+    const frame = { data: new Uint8Array(data), width: 37, height: 53, channels: 3 as const };
+    const viaImage = await enhancer.enhance(input, { model: 'conv', output: { format: 'png' } });
+    for (const tile of [undefined, { size: 16 }]) {
+      const out = await enhancer.enhancePixels(frame, { model: 'conv', ...(tile ? { tile } : {}) });
+      assert.deepEqual([out.width, out.height, out.channels, out.scale], [74, 106, 3, 2]);
+      assert.ok(maxDiff(out.data, (await rawOf(viaImage.data)).data) <= 1, `tile ${tile?.size}`);
+    }
+    await assert.rejects(
+      enhancer.enhancePixels({ ...frame, width: 36 }, { model: 'conv' }),
+      /are not a 36×53 RGB image/,
+    );
+    await assert.rejects(enhancer.enhancePixels(frame, { model: 'nope' }), UnknownModelError);
+  });
+
   it('has no seams: any tile size gives the untiled result within one level', async () => {
     const input = await photoLikePng(61, 45);
     const whole = await enhancer.enhance(input, { model: 'conv', output: { format: 'png' } });
