@@ -5,7 +5,7 @@ import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { webpDerivativeConsumer } from '../derivatives/webp-derivative.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
-import { enhancerFromConfig } from './worker.ts';
+import { enhancerFromConfig } from './enhancer.ts';
 
 export interface RunningDerivatives {
   /** Drains the deliveries in flight, then releases the engine. */

@@ -1,24 +1,12 @@
 // Assembles a one-job worker process: the job from the environment, connections, one engine, runJob.
-import { inferenceBudgetBytes, loadConfig, type Config } from '../config/config.ts';
-import { createEnhancer } from '../adapters/onnx/create-enhancer.ts';
+import { loadConfig, type Config } from '../config/config.ts';
+import { enhancerFromConfig } from './enhancer.ts';
 import { describeGpuEnvironment } from '../adapters/onnx/gpu-environment.ts';
 import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { WorkerExit, WorkerJobEnv } from '../jobs/worker-contract.ts';
-import type { Enhancer } from '../ports/enhancer.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { runJob, type ImageSources } from '../worker/run-job.ts';
 import { openConnections, type Connections } from './connections.ts';
-
-/** The engine every process builds from the same settings (worker, derivatives, CLI). */
-export function enhancerFromConfig(config: Config): Enhancer {
-  return createEnhancer({
-    modelsDir: config.PIXELFORGE_MODELS_DIR,
-    ...(config.PIXELFORGE_THREADS > 0 ? { threads: config.PIXELFORGE_THREADS } : {}),
-    provider: config.PIXELFORGE_PROVIDER,
-    memoryBudgetBytes: inferenceBudgetBytes(config),
-    maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
-  });
-}
 
 /** Image lookup over the read model, falling back to the blob an upload stores under the image id. */
 export function imageSourcesOf(conn: Connections): ImageSources {

@@ -3,10 +3,10 @@
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createEnhancer } from '../../../internal/adapters/onnx/create-enhancer.ts';
+import { enhancerFromConfig } from '../../../internal/wiring/enhancer.ts';
 import { upscaleVideo } from '../../../internal/adapters/ffmpeg/video-pipeline.ts';
 import { UsageError } from '../../../internal/cli/command.ts';
-import { inferenceBudgetBytes, loadConfig } from '../../../internal/config/config.ts';
+import { loadConfig } from '../../../internal/config/config.ts';
 import { modelForName } from '../../../internal/enhance/model-catalogue.ts';
 import { cliModelsDir } from './models.ts';
 import { progressDisplay } from './enhance.ts';
@@ -26,14 +26,7 @@ export async function enhanceVideoFile(options: EnhanceVideoFileOptions): Promis
     throw new UsageError(`a video is written as .mkv or .mp4, got ${JSON.stringify(options.output)}`);
   }
   const config = loadConfig();
-  const threads = options.threads ?? (config.PIXELFORGE_THREADS || undefined);
-  const enhancer = createEnhancer({
-    modelsDir: cliModelsDir(),
-    ...(threads ? { threads } : {}),
-    provider: config.PIXELFORGE_PROVIDER,
-    memoryBudgetBytes: inferenceBudgetBytes(config),
-    maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
-  });
+  const enhancer = enhancerFromConfig(config, { modelsDir: cliModelsDir(), threads: options.threads });
   const work = await mkdtemp(path.join(tmpdir(), 'pixelforge-video-'));
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error('interrupted'));

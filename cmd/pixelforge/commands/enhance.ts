@@ -1,9 +1,9 @@
 // `pixelforge enhance <in> -o <out>`: runs the enhancement engine on a local file, with a progress bar.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createEnhancer } from '../../../internal/adapters/onnx/create-enhancer.ts';
+import { enhancerFromConfig } from '../../../internal/wiring/enhancer.ts';
 import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
-import { inferenceBudgetBytes, loadConfig } from '../../../internal/config/config.ts';
+import { loadConfig } from '../../../internal/config/config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../internal/jobs/spec.ts';
 import type { AlphaMode, EnhanceRequest } from '../../../internal/ports/enhancer.ts';
 import { cliModelsDir } from './models.ts';
@@ -182,14 +182,9 @@ export const command: Command = {
     if (pad !== undefined && tile === undefined) throw new UsageError('--pad needs --tile');
     const quality = numberFlag('quality', v.quality, 1, 100);
     const config = loadConfig();
-    const threads = numberFlag('threads', v.threads, 1, 256) ?? (config.PIXELFORGE_THREADS || undefined);
-
-    const enhancer = createEnhancer({
+    const enhancer = enhancerFromConfig(config, {
       modelsDir: cliModelsDir(),
-      ...(threads ? { threads } : {}),
-      provider: config.PIXELFORGE_PROVIDER,
-      memoryBudgetBytes: inferenceBudgetBytes(config),
-      maxInputPixels: config.PIXELFORGE_MAX_PIXELS,
+      threads: numberFlag('threads', v.threads, 1, 256),
     });
     try {
       const model = modelForName(v.model ?? DEFAULT_MODEL, config.PIXELFORGE_PROVIDER);
