@@ -2,7 +2,9 @@
 // was. The transform is a plain nearest-neighbour ×2 so that the test is about timing, not a model.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { frameSeconds, readFrameTimes } from './frame-times.ts';
@@ -33,6 +35,25 @@ describe('upscaleVideo', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pf-video-'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
+
+  it('a transform that fails stops both ffmpeg processes and rejects with its error', async () => {
+    const input = path.join(dir, 'fails.mkv');
+    await writeFlashVideo(input, CONSTANT_25);
+    const work = await mkdtemp(path.join(dir, 'work-'));
+    await assert.rejects(
+      upscaleVideo({
+        input,
+        output: path.join(dir, 'never.mkv'),
+        workDir: work,
+        scale: 2,
+        transform: (rgb, w, h, index) =>
+          index === 5 ? Promise.reject(new Error('the model failed at frame 5')) : nearest2(rgb, w, h),
+      }),
+      /the model failed at frame 5/,
+    );
+    const { stdout } = await promisify(execFile)('ps', ['-eo', 'args']);
+    assert.ok(!stdout.includes(input), `an ffmpeg on ${input} is still running`);
+  });
 
   for (const [name, source, from, to] of [
     ['constant 25 fps', CONSTANT_25, 'mp4', 'mkv'],

@@ -92,25 +92,39 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<{ fram
   decoded.catch(() => encoder.kill());
   encoded.catch(() => decoder.kill());
 
-  let frames = 0;
   let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of decoder.stdout) {
-    pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
-    while (pending.length >= frameBytes) {
-      const frame = pending.subarray(0, frameBytes);
-      pending = pending.subarray(frameBytes);
-      const enlarged = await transform(frame, width, height, frames);
-      if (enlarged.length !== ow * oh * 3) {
-        throw new Error(
-          `frame ${frames}: the transform returned ${enlarged.length} bytes, expected ${ow * oh * 3}`,
-        );
+  /** Reads decoded frames, transforms each and writes it to the encoder; resolves with the count. */
+  const pump = async (): Promise<number> => {
+    let count = 0;
+    for await (const chunk of decoder.stdout) {
+      pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
+      while (pending.length >= frameBytes) {
+        const frame = pending.subarray(0, frameBytes);
+        pending = pending.subarray(frameBytes);
+        const enlarged = await transform(frame, width, height, count);
+        if (enlarged.length !== ow * oh * 3) {
+          throw new Error(
+            `frame ${count}: the transform returned ${enlarged.length} bytes, expected ${ow * oh * 3}`,
+          );
+        }
+        if (!encoder.stdin.write(enlarged)) await once(encoder.stdin, 'drain');
+        count++;
+        options.onProgress?.(count, total);
       }
-      if (!encoder.stdin.write(enlarged)) await once(encoder.stdin, 'drain');
-      frames++;
-      options.onProgress?.(frames, total);
     }
+    encoder.stdin.end();
+    return count;
+  };
+  let frames: number;
+  try {
+    frames = await pump();
+  } catch (err) {
+    // A failed transform must not leave either ffmpeg waiting on a pipe that nobody reads or writes.
+    decoder.kill();
+    encoder.kill();
+    await Promise.allSettled([decoded, encoded]);
+    throw err;
   }
-  encoder.stdin.end();
   await Promise.all([decoded, encoded]);
   if (pending.length > 0) throw new Error(`the decoder ended inside a frame (${pending.length} bytes left)`);
   if (frames !== total) throw new Error(`decoded ${frames} frames, the source has ${total}`);
