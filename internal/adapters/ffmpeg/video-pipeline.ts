@@ -119,9 +119,11 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<{ fram
   try {
     frames = await pump();
   } catch (err) {
-    // A failed transform must not leave either ffmpeg waiting on a pipe that nobody reads or writes.
-    decoder.kill();
-    encoder.kill();
+    // A failed transform must not leave either ffmpeg waiting on a pipe that nobody reads or writes. SIGKILL:
+    // ffmpeg takes SIGTERM as "finish up", and an encoder blocked reading its input never gets to.
+    encoder.stdin.destroy();
+    decoder.kill('SIGKILL');
+    encoder.kill('SIGKILL');
     await Promise.allSettled([decoded, encoded]);
     throw err;
   }
