@@ -30,6 +30,10 @@ export const ConfigSchema = z.object({
   PIXELFORGE_LOCAL_DURABILITY: z.enum(['write', 'fsync']).default('write'),
   PIXELFORGE_MAX_UPLOAD_BYTES: int(1, 2 ** 40).default(25 * MiB),
   PIXELFORGE_MAX_PIXELS: int(1, 2 ** 32).default(40_000_000),
+  /** Largest video upload; it is also staged on the ingress's temporary disk while ffprobe reads it. */
+  PIXELFORGE_MAX_VIDEO_BYTES: int(1, 2 ** 42).default(2048 * MiB),
+  /** Longest video accepted, in seconds (the other video limits: DEFAULT_VIDEO_LIMITS in probe-video.ts). */
+  PIXELFORGE_MAX_VIDEO_SECONDS: int(1, 86_400).default(2 * 3600),
   /** Uploads one ingress streams at once (each holds a few MB); more wait for a slot, up to 30 s. */
   PIXELFORGE_MAX_CONCURRENT_UPLOADS: int(1, 10_000).default(8),
   /** Comma-separated `name:sha256hex` pairs: the hashes of the API keys allowed to write. */

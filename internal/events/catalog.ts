@@ -4,10 +4,12 @@ import { envelopeFields } from './envelope.ts';
 import { ImageStatus } from '../images/status.ts';
 import { Tags, Uploader, UploadedImage, Variant } from '../images/image.ts';
 import { EnhancementSpec } from '../jobs/spec.ts';
+import { UploadedVideo, VideoVariant } from '../videos/video.ts';
 
 /** Where an event of each family is stored. The subject of an event is its type. */
 export const STREAMS = {
-  images: { name: 'PF_IMAGES', subjects: ['pf.image.>', 'pf.group.>'] },
+  // Images, groups and videos: the media log that the read models are folded from.
+  images: { name: 'PF_IMAGES', subjects: ['pf.image.>', 'pf.group.>', 'pf.video.>'] },
   jobs: { name: 'PF_JOBS', subjects: ['pf.enhancement.>', 'pf.job.>'] },
   imports: { name: 'PF_IMPORTS', subjects: ['pf.import.>'] },
   deadLetters: { name: 'PF_DEAD_LETTERS', subjects: ['pfdlq.>'] },
@@ -35,6 +37,9 @@ const dataSchemas = {
   }),
   'pf.image.deleted': z.object({ imageId: z.string().min(1), blobKeys: z.array(z.string()).default([]) }),
   'pf.image.variant_added': z.object({ imageId: z.string().min(1), variant: Variant }),
+  'pf.video.uploaded': UploadedVideo,
+  'pf.video.variant_added': z.object({ videoId: z.string().min(1), variant: VideoVariant }),
+  'pf.video.deleted': z.object({ videoId: z.string().min(1), blobKeys: z.array(z.string()).default([]) }),
   'pf.enhancement.requested': z.object({ jobId: z.string().min(1).max(63), spec: EnhancementSpec }),
   'pf.enhancement.cancel_requested': z.object({
     jobId: z.string().min(1).max(63),
@@ -57,6 +62,7 @@ const dataSchemas = {
   'pf.job.succeeded': z.object({
     jobId: z.string().min(1),
     imageId: z.string().optional(),
+    videoId: z.string().optional(),
     output: JobOutput,
     model: z.string().optional(),
     durationMs: z.number().nonnegative(),
@@ -131,7 +137,8 @@ export function eventJsonSchemas(): Record<EventType, unknown> {
 
 /** The stream that stores events of this type. */
 export function streamOf(type: EventType): (typeof STREAMS)[keyof typeof STREAMS] {
-  if (type.startsWith('pf.image.') || type.startsWith('pf.group.')) return STREAMS.images;
+  if (type.startsWith('pf.image.') || type.startsWith('pf.group.') || type.startsWith('pf.video.'))
+    return STREAMS.images;
   if (type.startsWith('pf.import.')) return STREAMS.imports;
   return STREAMS.jobs;
 }

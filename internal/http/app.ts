@@ -13,6 +13,8 @@ import { registerEnhancementRoutes } from './routes/enhancements.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerVideoRoutes } from './routes/videos.ts';
+import { createUploadSlots } from './upload-slots.ts';
 import { registerWebUi } from './web-ui.ts';
 
 /** Builds the app; every dependency comes in through `deps`. */
@@ -37,10 +39,14 @@ export function createApp(deps: AppDeps, logger: Logger) {
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));
   // Uploads stream with their own limits; every other body is small JSON.
   app.use('/v1/*', async function limitJsonBodies(c, next) {
-    if (c.req.path === '/v1/images' && c.req.method === 'POST') return next();
+    if ((c.req.path === '/v1/images' || c.req.path === '/v1/videos') && c.req.method === 'POST')
+      return next();
     return bodyLimit({ maxSize: 64 * 1024 })(c, next);
   });
-  registerImageRoutes(app, deps);
+  // One bound for every upload route: each upload in flight holds a few MB of buffers in this process.
+  const uploadSlots = createUploadSlots({ limit: deps.maxConcurrentUploads });
+  registerImageRoutes(app, deps, uploadSlots);
+  if (deps.videos) registerVideoRoutes(app, deps.videos, deps.blobs, uploadSlots);
   registerGroupRoutes(app, deps);
   if (deps.enhancements) registerEnhancementRoutes(app, deps.enhancements);
   registerSystemRoutes(app, deps, metrics.registry);

@@ -6,6 +6,7 @@ import type { ProjectionProgress } from '../images/views.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Queries } from '../adapters/mongo/queries.ts';
 import type { EnhancementService } from '../jobs/enhancement-service.ts';
+import type { VideoService } from '../videos/video-service.ts';
 
 /** Bindings are @hono/node-server's (the Node request and response); absent under `app.request()`. */
 export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { actor: string } };
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** Uploads streamed at once by this process; more wait for a slot. */
   maxConcurrentUploads: number;
   readWaitMs: number;
+  /** /v1/videos; absent in apps built without video support. */
+  videos?: { service: VideoService; maxUploadBytes: number };
   /** /v1/enhancements; absent in apps built without the jobs read model. */
   enhancements?: EnhancementService;
 }

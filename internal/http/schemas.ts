@@ -45,6 +45,28 @@ export const Uploaded = Image.omit({ variants: true, updatedAt: true })
   })
   .openapi('Uploaded');
 
+/** The text fields every upload may carry besides its file. */
+export const UploadMetadataFields = z.object({
+  uploader: Uploader.optional(),
+  tags: z
+    .string()
+    .max(4000)
+    .optional()
+    .transform((t) =>
+      t
+        ? [
+            ...new Set(
+              t
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            ),
+          ]
+        : [],
+    )
+    .pipe(Tags),
+});
+
 export const Written = z.object({ id: z.string(), seq: z.number().int() });
 
 export const StatusBody = z
@@ -131,3 +153,43 @@ export const problemResponses = (...statuses: number[]) =>
       { description: 'Problem', content: { 'application/json': { schema: Problem } } },
     ]),
   );
+
+export const VideoIdParam = z.object({ id: Id.openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const Video = z
+  .object({
+    id: z.string(),
+    filename: z.string(),
+    contentType: z.string(),
+    container: z.string().openapi({ description: 'ffprobe demuxer names, e.g. mov,mp4,m4a,3gp,3g2,mj2' }),
+    size: z.number().int(),
+    sha256: z.string(),
+    uploader: z.string().nullable(),
+    tags: z.array(z.string()),
+    durationSeconds: z.number(),
+    width: z.number().int(),
+    height: z.number().int(),
+    videoCodec: z.string(),
+    frameRate: z
+      .object({ num: z.number().int(), den: z.number().int() })
+      .openapi({ description: 'The average frame rate, exact (30000/1001 is 29.97 fps).' }),
+    fps: z.number(),
+    frameCount: z.number().int().openapi({ description: 'Counted from the stream, not the header.' }),
+    audio: z.array(z.object({ codec: z.string(), channels: z.number().int(), sampleRate: z.number().int() })),
+    streams: z.number().int(),
+    url: z.string().openapi({ description: 'Where the bytes are (byte ranges supported).' }),
+    posterUrl: z.string().nullable().openapi({ description: 'A WebP of one frame, once made.' }),
+    variants: z.array(Variant.extend({ url: z.string() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Video');
+
+export const VideoUploaded = Video.omit({ variants: true, updatedAt: true, posterUrl: true })
+  .extend({
+    seq: z.number().int().openapi({ description: 'Stream sequence: pass as ?after= to read your write.' }),
+  })
+  .openapi('VideoUploaded');
+
+export const VideosQuery = z.object({ limit: Limit, cursor: Cursor, after: After });
+export const VideoPage = z.object({ items: z.array(Video), nextCursor: z.string().nullable() });

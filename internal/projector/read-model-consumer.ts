@@ -40,7 +40,7 @@ export function readModelConsumer(
         return results.map((result, i) =>
           result === 'unknown-image'
             ? {
-                reject: `${deliveries[i]!.event.type} for image ${deliveries[i]!.event.subject}, which was never uploaded`,
+                reject: `${deliveries[i]!.event.type} for ${deliveries[i]!.event.subject}, which was never uploaded`,
               }
             : 'ack',
         );
@@ -49,17 +49,33 @@ export function readModelConsumer(
   };
 }
 
+export const VIDEO_BLOB_JANITOR_CONSUMER = 'projector-video-blob-janitor';
+
 /** Removes the bytes of deleted images (original and variants); deleting twice is harmless. */
 export function blobJanitorConsumer(blobs: BlobStore, logger: Logger): ConsumerSpec {
+  return janitor(BLOB_JANITOR_CONSUMER, 'pf.image.deleted', blobs, logger);
+}
+
+/** Removes the bytes of deleted videos (original, poster and enhanced outputs). */
+export function videoBlobJanitorConsumer(blobs: BlobStore, logger: Logger): ConsumerSpec {
+  return janitor(VIDEO_BLOB_JANITOR_CONSUMER, 'pf.video.deleted', blobs, logger);
+}
+
+function janitor(
+  name: string,
+  type: 'pf.image.deleted' | 'pf.video.deleted',
+  blobs: BlobStore,
+  logger: Logger,
+): ConsumerSpec {
   return {
-    name: BLOB_JANITOR_CONSUMER,
+    name,
     stream: STREAMS.images.name,
-    filterSubject: 'pf.image.deleted',
+    filterSubject: type,
     concurrency: 4,
     handler: async ({ event }) => {
-      if (event.type !== 'pf.image.deleted') return ack;
+      if (event.type !== type) return ack;
       for (const key of event.data.blobKeys) {
-        if (await blobs.delete(key)) logger.debug('blob removed', { key, imageId: event.data.imageId });
+        if (await blobs.delete(key)) logger.debug('blob removed', { key, subject: event.subject });
       }
       return ack;
     },

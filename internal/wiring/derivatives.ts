@@ -1,8 +1,11 @@
-// Assembles the derivatives consumer (the WebP of every upload) over open connections.
+// Assembles the derivatives consumers (the WebP of every image upload, the poster of every video) over open
+// connections.
 import type { Config } from '../config/config.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
 import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { webpDerivativeConsumer } from '../derivatives/webp-derivative.ts';
+import { videoPosterConsumer } from '../derivatives/video-poster.ts';
+import { extractFrameOf, posterTime } from '../adapters/ffmpeg/poster-frame.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
 import { enhancerFromConfig } from './enhancer.ts';
@@ -13,7 +16,7 @@ export interface RunningDerivatives {
 }
 
 /**
- * Starts the WebP derivative consumer, or nothing when PIXELFORGE_WEBP_DERIVATIVE is false. Safe to start in
+ * Starts the WebP derivative and video poster consumers, or nothing when PIXELFORGE_WEBP_DERIVATIVE is false. Safe to start in
  * several processes: they share one durable consumer, and every write is idempotent.
  */
 export async function startDerivatives(
@@ -28,6 +31,21 @@ export async function startDerivatives(
   }
   // Conversion needs no model; the engine's sessions are created lazily, so this loads none.
   const enhancer = enhancerFromConfig(config);
+  const posters = await startConsumer(
+    conn.bus,
+    videoPosterConsumer({
+      blobs: conn.blobs,
+      frameOf: (source, at) => extractFrameOf(source, at),
+      posterTime,
+      converter: enhancer,
+      events: createNatsPublisher(conn.bus.js, { source: 'pixelforge/derivatives' }),
+      isDeleted: async ({ videoId, blobKey }) =>
+        (await conn.models.videoTombstones.findOne({ _id: videoId }, { projection: { _id: 1 } })) !== null ||
+        (await conn.blobs.stat(blobKey)) === null,
+      logger: log,
+    }),
+    { logger: log },
+  );
   const consumer = await startConsumer(
     conn.bus,
     webpDerivativeConsumer({
@@ -43,7 +61,7 @@ export async function startDerivatives(
   );
   return {
     async stop() {
-      await consumer.stop();
+      await Promise.all([consumer.stop(), posters.stop()]);
       await enhancer.close();
     },
   };

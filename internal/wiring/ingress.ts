@@ -9,12 +9,16 @@ import { parseApiKeyHashes } from '../http/auth.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
 import { buildEnhancementService } from './enhancements.ts';
+import { createVideoInspector } from '../adapters/ffmpeg/video-inspector.ts';
+import { DEFAULT_VIDEO_LIMITS } from '../adapters/ffmpeg/probe-video.ts';
+import { createVideoService } from '../videos/video-service.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
   const queries = createQueries(conn.models);
+  const events = createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' });
   const images = createImageService({
-    events: createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' }),
+    events,
     blobs: conn.blobs,
     read: queries,
     progress: conn.progress,
@@ -32,6 +36,21 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       maxConcurrentUploads: config.PIXELFORGE_MAX_CONCURRENT_UPLOADS,
       readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
       enhancements: buildEnhancementService(config, conn),
+      videos: {
+        service: createVideoService({
+          events,
+          blobs: conn.blobs,
+          read: queries,
+          progress: conn.progress,
+          inspect: createVideoInspector({
+            ...DEFAULT_VIDEO_LIMITS,
+            maxDurationSeconds: config.PIXELFORGE_MAX_VIDEO_SECONDS,
+            maxFrames: config.PIXELFORGE_MAX_VIDEO_SECONDS * 60,
+          }),
+          maxBytes: config.PIXELFORGE_MAX_VIDEO_BYTES,
+        }),
+        maxUploadBytes: config.PIXELFORGE_MAX_VIDEO_BYTES,
+      },
     },
     logger,
   );

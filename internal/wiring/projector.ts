@@ -1,7 +1,7 @@
 // Assembles the projector: the read-model and blob-janitor consumers, and the periodic orphan sweep.
 import type { Config } from '../config/config.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
-import { createImageProjection } from '../adapters/mongo/image-projection.ts';
+import { createMediaProjection } from '../adapters/mongo/media-projection.ts';
 import { mongoCheckpoint } from '../adapters/mongo/checkpoints.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { createLeaderElector } from '../leadership/leader-election.ts';
 import {
   READ_MODEL_CONSUMER,
   blobJanitorConsumer,
+  videoBlobJanitorConsumer,
   readModelConsumer,
 } from '../projector/read-model-consumer.ts';
 import { sweepOrphanBlobs } from '../projector/orphan-sweeper.ts';
@@ -41,7 +42,7 @@ export async function startProjector(
       readModels = await startConsumer(
         conn.bus,
         readModelConsumer(
-          createImageProjection(conn.models),
+          createMediaProjection(conn.models),
           mongoCheckpoint(conn.mongo.db, READ_MODEL_CONSUMER),
           log,
         ),
@@ -57,17 +58,20 @@ export async function startProjector(
   elector.start();
   const consumers: RunningConsumer[] = [
     await startConsumer(conn.bus, blobJanitorConsumer(conn.blobs, log), { logger: log }),
+    await startConsumer(conn.bus, videoBlobJanitorConsumer(conn.blobs, log), { logger: log }),
   ];
   const sweep = (minAgeMs = config.PIXELFORGE_ORPHAN_BLOB_AGE_MS) =>
     sweepOrphanBlobs(
       {
         blobs: conn.blobs,
         logger: log,
-        isReferenced: async (key) =>
-          (await conn.models.images.countDocuments(
-            { $or: [{ blobKey: key }, { 'variants.blobKey': key }] },
-            { limit: 1 },
-          )) > 0,
+        isReferenced: async (key) => {
+          const refersToKey = { $or: [{ blobKey: key }, { 'variants.blobKey': key }] };
+          return (
+            (await conn.models.images.countDocuments(refersToKey, { limit: 1 })) > 0 ||
+            (await conn.models.videos.countDocuments(refersToKey, { limit: 1 })) > 0
+          );
+        },
         projectorCaughtUp: async () => {
           const latest = await conn.progress.latestPublished();
           return conn.progress.waitFor(latest, 0);

@@ -1,7 +1,7 @@
 // Rebuilds the read models from the event stream: drop them, replay the image stream from the start.
 import type { Config } from '../config/config.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
-import { createImageProjection } from '../adapters/mongo/image-projection.ts';
+import { createMediaProjection } from '../adapters/mongo/media-projection.ts';
 import { mongoCheckpoint } from '../adapters/mongo/checkpoints.ts';
 import { READ_MODEL_COLLECTIONS, ensureReadModelIndexes } from '../adapters/mongo/read-models.ts';
 import { STREAMS } from '../events/catalog.ts';
@@ -41,7 +41,7 @@ export async function rebuildProjections(
   const total = await conn.progress.latestPublished();
   const consumer = await startConsumer(
     conn.bus,
-    readModelConsumer(createImageProjection(conn.models), checkpoint, logger),
+    readModelConsumer(createMediaProjection(conn.models), checkpoint, logger),
     { logger },
   );
   try {

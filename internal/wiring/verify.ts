@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { EJSON } from 'bson';
 import type { Db } from 'mongodb';
 import { mongoCheckpoint } from '../adapters/mongo/checkpoints.ts';
-import { createImageProjection, type SequencedEvent } from '../adapters/mongo/image-projection.ts';
+import type { SequencedEvent } from '../adapters/mongo/image-projection.ts';
+import { createMediaProjection } from '../adapters/mongo/media-projection.ts';
 import { READ_MODEL_COLLECTIONS, readModels } from '../adapters/mongo/read-models.ts';
 import { PixelforgeEvent, STREAMS } from '../events/catalog.ts';
 import { READ_MODEL_BATCH, READ_MODEL_CONSUMER } from '../projector/read-model-consumer.ts';
@@ -70,7 +71,7 @@ async function foldStream(
   to: number,
   onProgress?: (folded: number, total: number) => void,
 ): Promise<void> {
-  const projection = createImageProjection(readModels(db));
+  const projection = createMediaProjection(readModels(db));
   if (to === 0) return;
   // An ordered consumer: ephemeral, in stream order, nothing left behind on the server.
   const consumer = await conn.bus.js.consumers.get(STREAMS.images.name);

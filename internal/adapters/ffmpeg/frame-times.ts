@@ -2,7 +2,7 @@
 // decoding): what an exact-timing pipeline must reproduce, frame for frame, variable frame rate included.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Rational } from './probe-video.ts';
+import type { Rational } from '../../videos/video.ts';
 
 const run = promisify(execFile);
 

@@ -5,29 +5,13 @@ import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ErrorCode, PixelforgeError } from '../../errors/errors.ts';
+import type { Rational, VideoContentType, VideoFacts } from '../../videos/video.ts';
 
 const run = promisify(execFile);
 
-/** A rational number such as 30000/1001 (29.97 fps), kept exact. */
-export interface Rational {
-  num: number;
-  den: number;
-}
-
-export interface VideoProbe {
-  /** ffprobe's demuxer names, e.g. `mov,mp4,m4a,3gp,3g2,mj2` or `matroska,webm`. */
-  container: string;
+/** The facts Pixelforge keeps of a video, and the file's size as ffprobe read it. */
+export interface VideoProbe extends VideoFacts {
   sizeBytes: number;
-  durationSeconds: number;
-  width: number;
-  height: number;
-  videoCodec: string;
-  /** The average frame rate (frames over duration); variable-rate sources keep their own timestamps. */
-  frameRate: Rational;
-  /** Frames counted by reading the stream's packets, not the header's claim. */
-  frameCount: number;
-  audio: { codec: string; channels: number; sampleRate: number }[];
-  streams: number;
 }
 
 export interface VideoLimits {
@@ -72,13 +56,24 @@ interface FfprobeStream {
 }
 
 interface FfprobeOutput {
-  format?: { format_name?: string; duration?: string; size?: string };
+  format?: { format_name?: string; duration?: string; size?: string; tags?: { major_brand?: string } };
   streams?: FfprobeStream[];
 }
 
 function rational(text: string | undefined): Rational | undefined {
   const [num, den] = (text ?? '').split('/').map(Number);
   return num && den && Number.isFinite(num) && Number.isFinite(den) ? { num, den } : undefined;
+}
+
+const WEBM_CODECS = new Set(['vp8', 'vp9', 'av1', 'opus', 'vorbis', 'webvtt']);
+
+/** The media type of an accepted file: from its container, and for Matroska from whether WebM allows its codecs. */
+function contentTypeOf(out: FfprobeOutput, streams: FfprobeStream[]): VideoContentType {
+  const demuxer = out.format?.format_name?.split(',')[0];
+  if (demuxer === 'avi') return 'video/x-msvideo';
+  if (demuxer === 'matroska')
+    return streams.every((s) => WEBM_CODECS.has(s.codec_name ?? '')) ? 'video/webm' : 'video/x-matroska';
+  return out.format?.tags?.major_brand?.trim() === 'qt' ? 'video/quicktime' : 'video/mp4';
 }
 
 /** Whether the file's first box is one an MP4 starts with (`ftyp`, or `mdat`/`free`/`wide` before the index). */
@@ -187,6 +182,7 @@ export async function probeVideo(
     );
 
   return {
+    contentType: contentTypeOf(out, streams),
     container,
     sizeBytes: Number(out.format?.size ?? 0),
     durationSeconds,

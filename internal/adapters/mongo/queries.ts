@@ -4,6 +4,8 @@ import { IMAGE_STATUSES, zeroCounts, type ImageStatus } from '../../images/statu
 import type { GroupDetail, GroupView, ImageContent, ImageView, Page } from '../../images/views.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { dayOf, type ReadModels } from './read-models.ts';
+import { POSTER_VARIANT } from '../../videos/video.ts';
+import type { VideoContent, VideoView } from '../../videos/views.ts';
 
 /** Projects an image document into its API shape, URLs computed by the database. */
 const imageViewStage = {
@@ -39,9 +41,87 @@ const imageViewStage = {
   },
 };
 
+/** Projects a video document into its API shape, URLs and the display frame rate computed by the database. */
+const videoViewStage = {
+  $project: {
+    _id: 0,
+    id: '$_id',
+    filename: 1,
+    contentType: 1,
+    container: 1,
+    size: 1,
+    sha256: 1,
+    uploader: 1,
+    tags: 1,
+    durationSeconds: 1,
+    width: 1,
+    height: 1,
+    videoCodec: 1,
+    frameRate: 1,
+    fps: { $divide: ['$frameRate.num', '$frameRate.den'] },
+    frameCount: 1,
+    audio: 1,
+    streams: 1,
+    url: { $concat: ['/v1/videos/', '$_id', '/content'] },
+    posterUrl: {
+      $cond: [
+        { $in: [POSTER_VARIANT, '$variants.name'] },
+        { $concat: ['/v1/videos/', '$_id', '/variants/', POSTER_VARIANT, '/content'] },
+        null,
+      ],
+    },
+    variants: {
+      $map: {
+        input: '$variants',
+        as: 'v',
+        in: {
+          $mergeObjects: [
+            '$$v',
+            { url: { $concat: ['/v1/videos/', '$_id', '/variants/', '$$v.name', '/content'] } },
+          ],
+        },
+      },
+    },
+    createdAt: 1,
+    updatedAt: 1,
+  },
+};
+
 /** Read-model queries used by the ingress. */
 export function createQueries(models: ReadModels) {
   return {
+    async video(id: string): Promise<VideoView | null> {
+      const [view] = await models.videos
+        .aggregate<VideoView>([{ $match: { _id: id } }, videoViewStage])
+        .toArray();
+      return view ?? null;
+    },
+
+    /** Where the bytes of a video and its variants are. */
+    async videoContent(id: string): Promise<VideoContent | null> {
+      const [doc] = await models.videos
+        .aggregate<VideoContent>([
+          { $match: { _id: id } },
+          { $project: { _id: 0, blobKey: 1, contentType: 1, size: 1, sha256: 1, filename: 1, variants: 1 } },
+        ])
+        .toArray();
+      return doc ?? null;
+    },
+
+    /** Videos, newest upload first. */
+    async videos(filter: { limit: number; cursor?: string }): Promise<Page<VideoView>> {
+      const after = filter.cursor ? decodeCursor(filter.cursor, ['string']) : undefined;
+      const items = await models.videos
+        .aggregate<VideoView>([
+          { $match: after ? { _id: { $lt: after[0] } } : {} },
+          { $sort: { _id: -1 } },
+          { $limit: filter.limit + 1 },
+          videoViewStage,
+        ])
+        .toArray();
+      return page(items, filter.limit, (last) => [last.id]);
+    },
+
     async image(id: string): Promise<ImageView | null> {
       const [view] = await models.images
         .aggregate<ImageView>([{ $match: { _id: id } }, imageViewStage])

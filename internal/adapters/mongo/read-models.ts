@@ -2,6 +2,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ImageStatus } from '../../images/status.ts';
 import type { Variant } from '../../images/image.ts';
+import type { UploadedVideo } from '../../videos/video.ts';
 
 export interface ImageDoc {
   _id: string;
@@ -50,11 +51,24 @@ export interface TombstoneDoc {
   deletedAt: Date;
 }
 
+/** One per video: the probed facts of its upload and its variants (poster, enhanced outputs). */
+export interface VideoDoc extends Omit<UploadedVideo, 'videoId' | 'uploader'> {
+  _id: string;
+  uploader: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  variants: Variant[];
+  lastSeq: number;
+  lastEventId: string;
+}
+
 export interface ReadModels {
   images: Collection<ImageDoc>;
   groups: Collection<GroupDoc>;
   days: Collection<DayDoc>;
   tombstones: Collection<TombstoneDoc>;
+  videos: Collection<VideoDoc>;
+  videoTombstones: Collection<TombstoneDoc>;
 }
 
 export const READ_MODEL_COLLECTIONS = [
@@ -62,6 +76,8 @@ export const READ_MODEL_COLLECTIONS = [
   'groups',
   'daily_status_counts',
   'image_tombstones',
+  'videos',
+  'video_tombstones',
 ] as const;
 
 /** The read-model collections of `db`. */
@@ -71,6 +87,8 @@ export function readModels(db: Db): ReadModels {
     groups: db.collection<GroupDoc>('groups'),
     days: db.collection<DayDoc>('daily_status_counts'),
     tombstones: db.collection<TombstoneDoc>('image_tombstones'),
+    videos: db.collection<VideoDoc>('videos'),
+    videoTombstones: db.collection<TombstoneDoc>('video_tombstones'),
   };
 }
 
@@ -86,6 +104,7 @@ export async function ensureReadModelIndexes(models: ReadModels): Promise<void> 
     models.images.createIndex({ blobKey: 1 }),
     // GET /v1/groups pages, most recently changed first.
     models.groups.createIndex({ latestChangeAt: -1, _id: -1 }),
+    models.videos.createIndex({ blobKey: 1 }),
   ]);
 }
 

@@ -1,13 +1,11 @@
 // /v1/images: streamed uploads, metadata, review status, deletion, listings and the bytes themselves.
 import { createRoute, z } from '@hono/zod-openapi';
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors/errors.ts';
+import { NotFoundError, ValidationError } from '../../errors/errors.ts';
 import { IMAGE_STATUSES } from '../../images/status.ts';
-import { Tags, Uploader } from '../../images/image.ts';
-import type { Context } from 'hono';
-import { parseUpload } from '../multipart.ts';
-import { createUploadSlots } from '../upload-slots.ts';
+import { parsedFields, receiveUpload } from '../receive-upload.ts';
+import type { UploadSlots } from '../upload-slots.ts';
 import { serveBlob } from '../serve-blob.ts';
-import type { App, AppDeps, AppEnv } from '../context.ts';
+import type { App, AppDeps } from '../context.ts';
 import {
   AfterQuery,
   Image,
@@ -16,44 +14,26 @@ import {
   ImagesQuery,
   MetadataBody,
   Uploaded,
+  UploadMetadataFields,
   Written,
   jsonContent,
   problemResponses,
 } from '../schemas.ts';
 
-const UploadFields = z.object({
+const UploadFields = UploadMetadataFields.extend({
   group: z
     .string({ error: 'group is required (an id, or a name to create)' })
     .trim()
     .min(1, 'group is required (an id, or a name to create)')
     .max(200),
-  uploader: Uploader.optional(),
-  tags: z
-    .string()
-    .max(4000)
-    .optional()
-    .transform((t) =>
-      t
-        ? [
-            ...new Set(
-              t
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean),
-            ),
-          ]
-        : [],
-    )
-    .pipe(Tags),
 });
 
 const StatusChange = z.object({
   status: z.enum(IMAGE_STATUSES, { error: `status must be one of ${IMAGE_STATUSES.join(', ')}` }),
 });
 
-export function registerImageRoutes(app: App, deps: AppDeps): void {
+export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: UploadSlots): void {
   const { images, queries, blobs, maxUploadBytes } = deps;
-  const uploadSlots = createUploadSlots({ limit: deps.maxConcurrentUploads });
 
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -80,36 +60,13 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
       ...problemResponses(400, 401, 404, 413, 415, 422, 503),
     },
   });
-  app.post('/v1/images', async (c) => {
-    const declared = Number(c.req.header('content-length'));
-    // Refuse what is certainly too big before reading it; multipart framing needs a little slack.
-    if (declared > maxUploadBytes + 64 * 1024) {
-      c.header('Connection', 'close');
-      throw new PayloadTooLargeError(maxUploadBytes);
-    }
-    const release = await uploadSlots.acquire();
-    try {
-      return await streamUpload(c);
-    } finally {
-      release();
-    }
-  });
-
-  const streamUpload = async (c: Context<AppEnv>) => {
-    // Under @hono/node-server the Node request is read directly: `c.req.raw.body` would build a Request and
-    // bridge the body Node → web → Node, copying every chunk through two stream layers (BENCHMARKS.md).
-    const body = c.env?.incoming ?? c.req.raw.body;
-    const parts = await parseUpload(c.req.header('content-type') ?? '', body, {
-      maxFileBytes: maxUploadBytes,
-    });
-    const fields = parts.fields.then((raw) => {
-      const parsed = UploadFields.safeParse(raw);
-      if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
-      return parsed.data;
-    });
-    // The service awaits the fields only after the file; a rejection before then is not unhandled.
-    fields.catch(() => {});
-    try {
+  app.post('/v1/images', (c) =>
+    receiveUpload(c, { maxBytes: maxUploadBytes, slots: uploadSlots }, async (parts) => {
+      const fields = parsedFields(parts, (raw) => {
+        const parsed = UploadFields.safeParse(raw);
+        if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
+        return parsed.data;
+      });
       const uploaded = await images.upload(parts.file, parts.filename, fields, c.get('actor'));
       c.header('Location', `/v1/images/${uploaded.imageId}`);
       const { imageId, groupId, blobKey: _blobKey, ...rest } = uploaded;
@@ -123,20 +80,8 @@ export function registerImageRoutes(app: App, deps: AppDeps): void {
         },
         201,
       );
-    } catch (err) {
-      // Read what is left of the body (briefly) so the client sees our answer rather than a reset connection.
-      parts.file.resume();
-      const drained = await Promise.race([
-        parts.fields.then(
-          () => true,
-          () => true,
-        ),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
-      ]);
-      if (!drained) c.header('Connection', 'close');
-      throw err;
-    }
-  };
+    }),
+  );
 
   app.openapi(
     createRoute({

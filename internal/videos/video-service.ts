@@ -1,0 +1,122 @@
+// The video service: uploads (checked from their first bytes, probed once whole), reads and deletion, as
+// events. Like the image service it stores bytes and publishes; it never writes read models.
+import type { Readable } from 'node:stream';
+import { isId, newId } from '../ids/ids.ts';
+import { NotFoundError, ValidationError } from '../errors/errors.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { EventPublisher } from '../ports/event-bus.ts';
+import type { ProjectionProgress } from '../images/views.ts';
+import type { UploadedVideo, VideoFacts } from './video.ts';
+import { sniffVideoUpload } from './video-sniff.ts';
+import type { VideoContent, VideoReadSide, VideoView } from './views.ts';
+
+/** Checks a video as it streams past: `stream` ends once the video is accepted and errors when it is not. */
+export type VideoInspector = () => { stream: NodeJS.ReadWriteStream & Readable; result: Promise<VideoFacts> };
+
+export interface VideoServiceDeps {
+  events: EventPublisher;
+  blobs: BlobStore;
+  read: VideoReadSide;
+  progress: ProjectionProgress;
+  inspect: VideoInspector;
+  maxBytes: number;
+  /** How long a lookup of an unknown id waits for the projector to catch up (default 2000 ms). */
+  catchUpMs?: number;
+}
+
+export interface VideoUploadFields {
+  uploader?: string | undefined;
+  tags?: string[] | undefined;
+}
+
+export function createVideoService({
+  events,
+  blobs,
+  read,
+  progress,
+  inspect,
+  maxBytes,
+  catchUpMs = 2000,
+}: VideoServiceDeps) {
+  const withCatchUp = async <T>(lookup: () => Promise<T | null>): Promise<T | null> => {
+    const found = await lookup();
+    if (found) return found;
+    const latest = await progress.latestPublished();
+    return (await progress.waitFor(latest, catchUpMs)) ? lookup() : null;
+  };
+  const checkId = (id: string) => {
+    if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not a video id`);
+  };
+  const requireContent = async (id: string): Promise<VideoContent> => {
+    checkId(id);
+    const content = await withCatchUp(() => read.videoContent(id));
+    if (!content) throw new NotFoundError('video', id);
+    return content;
+  };
+
+  return {
+    /**
+     * Streams `file` into the blob store through the sniffer and the inspector, then publishes
+     * `pf.video.uploaded`. A refused video is never stored; any later failure removes the stored bytes.
+     */
+    async upload(file: Readable, filename: string, fields: Promise<VideoUploadFields>, actor: string) {
+      const videoId = newId();
+      const sniffer = sniffVideoUpload(maxBytes);
+      const inspector = inspect();
+      file.once('error', (err) => sniffer.destroy(err));
+      sniffer.once('error', (err) => inspector.stream.destroy(err));
+      file.pipe(sniffer).pipe(inspector.stream);
+      const stored = await blobs.put(inspector.stream, {
+        key: videoId,
+        contentType: 'application/octet-stream',
+        metadata: { videoId },
+      });
+      try {
+        const facts = await inspector.result;
+        const { uploader, tags } = await fields;
+        const data: UploadedVideo = {
+          ...facts,
+          videoId,
+          filename: filename.slice(0, 255),
+          size: stored.size,
+          sha256: stored.sha256,
+          blobKey: stored.key,
+          ...(uploader ? { uploader } : {}),
+          tags: tags ?? [],
+        };
+        const createdAt = new Date();
+        const receipt = await events.publish('pf.video.uploaded', videoId, data, { actor, time: createdAt });
+        return { ...data, createdAt, seq: receipt.seq };
+      } catch (err) {
+        await blobs.delete(stored.key).catch(() => {});
+        throw err;
+      }
+    },
+
+    async get(id: string): Promise<VideoView> {
+      checkId(id);
+      const video = await withCatchUp(() => read.video(id));
+      if (!video) throw new NotFoundError('video', id);
+      return video;
+    },
+
+    /** Where the bytes of a video (and its variants) are, for serving them. */
+    content: requireContent,
+
+    list: (filter: { limit: number; cursor?: string }) => read.videos(filter),
+
+    /** Publishes the deletion; the projector drops the video and a consumer removes its bytes. */
+    async delete(id: string, actor: string): Promise<{ seq: number }> {
+      const content = await requireContent(id);
+      const receipt = await events.publish(
+        'pf.video.deleted',
+        id,
+        { videoId: id, blobKeys: [content.blobKey, ...content.variants.map((v) => v.blobKey)] },
+        { actor },
+      );
+      return { seq: receipt.seq };
+    },
+  };
+}
+
+export type VideoService = ReturnType<typeof createVideoService>;

@@ -1,0 +1,32 @@
+// What readers of the videos read model get back, and the read side the video service needs.
+import type { Variant } from '../images/image.ts';
+import type { Page } from '../images/views.ts';
+import type { UploadedVideo } from './video.ts';
+
+export interface VideoView extends Omit<UploadedVideo, 'videoId' | 'blobKey' | 'uploader'> {
+  id: string;
+  uploader: string | null;
+  /** The frame rate as a number, for display; `frameRate` keeps it exact. */
+  fps: number;
+  url: string;
+  /** The poster's URL once the poster exists, else null. */
+  posterUrl: string | null;
+  variants: (Variant & { url: string })[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface VideoContent {
+  blobKey: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  filename: string;
+  variants: Variant[];
+}
+
+export interface VideoReadSide {
+  video(id: string): Promise<VideoView | null>;
+  videoContent(id: string): Promise<VideoContent | null>;
+  videos(filter: { limit: number; cursor?: string }): Promise<Page<VideoView>>;
+}
