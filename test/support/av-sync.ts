@@ -37,6 +37,14 @@ export const VARIABLE_25_50: FlashSource = {
   secondsOf: (n) => (n < 25 ? n * 0.04 : 1 + (n - 25) * 0.02),
 };
 
+/** 29.97 fps (30000/1001): frame n at n × 33.367 ms, which a millisecond time base rounds. */
+export const NTSC_2997: FlashSource = {
+  frames: 60,
+  flashes: [0, 30, 59],
+  ptsMs: 'round(N*1001/30)',
+  secondsOf: (n) => Math.round((n * 1001) / 30) / 1000,
+};
+
 /**
  * Writes `file` (its extension picks the container): H.264 video of `source` with its exact timestamps, and
  * AAC audio silent but for a 40 ms 1 kHz burst starting at each flash frame's time.

@@ -3,15 +3,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { frameSeconds, readFrameTimes } from './frame-times.ts';
 import { probeVideo } from './probe-video.ts';
-import { upscaleVideo } from './video-pipeline.ts';
+import { upscaleVideo, type SegmentStore } from './video-pipeline.ts';
 import {
   CONSTANT_25,
+  NTSC_2997,
   VARIABLE_25_50,
   burstTimes,
   flashTimes,
@@ -55,11 +56,12 @@ describe('upscaleVideo', () => {
     assert.ok(!stdout.includes(input), `an ffmpeg on ${input} is still running`);
   });
 
-  for (const [name, source, from, to] of [
-    ['constant 25 fps', CONSTANT_25, 'mp4', 'mkv'],
-    ['25 then 50 fps', VARIABLE_25_50, 'mkv', 'mp4'],
+  for (const [name, source, from, to, codec] of [
+    ['constant 25 fps', CONSTANT_25, 'mp4', 'mkv', 'h264'],
+    ['29.97 fps', NTSC_2997, 'mp4', 'mp4', 'hevc'],
+    ['25 then 50 fps', VARIABLE_25_50, 'mkv', 'mp4', 'h264'],
   ] as const) {
-    it(`${name}, ${from} → ${to}: every frame once at its time, ×2, the sound in sync`, async () => {
+    it(`${name}, ${from} → ${to} (${codec}): every frame once at its time, ×2, the sound in sync`, async () => {
       const input = path.join(dir, `${name}.${from}`);
       const output = path.join(dir, `${name}-x2.${to}`);
       await writeFlashVideo(input, source);
@@ -72,31 +74,116 @@ describe('upscaleVideo', () => {
         scale: 2,
         transform: nearest2,
         preset: 'ultrafast',
+        codec,
         onProgress: (done) => progress.push(done),
       });
       assert.equal(frames, source.frames);
       assert.equal(progress.at(-1), source.frames);
-
-      const [before, after] = [await probeVideo(input), await probeVideo(output)];
-      assert.deepEqual([after.width, after.height], [before.width * 2, before.height * 2]);
-      assert.equal(after.frameCount, before.frameCount, 'frame count');
-      const [a, b] = [frameSeconds(await readFrameTimes(input)), frameSeconds(await readFrameTimes(output))];
-      const worst = Math.max(...a.map((t, i) => Math.abs(t - a[0]! - (b[i]! - b[0]!))));
-      assert.ok(worst <= 0.001, `a frame moved by ${(worst * 1000).toFixed(2)} ms`);
-      assert.deepEqual(after.audio, before.audio, 'the audio stream is the same');
-      assert.ok(Math.abs(after.durationSeconds - before.durationSeconds) < 0.05, 'duration');
-
-      const offsets = async (file: string) => {
-        const [flashes, bursts] = [await flashTimes(file), await burstTimes(file)];
-        assert.equal(bursts.length, flashes.length);
-        return flashes.map((f, i) => bursts[i]! - f);
-      };
-      const [was, is] = [await offsets(input), await offsets(output)];
-      for (const [i, offset] of is.entries())
-        assert.ok(
-          Math.abs(offset - was[i]!) < 0.04,
-          `burst ${i} moved by ${((offset - was[i]!) * 1000).toFixed(1)} ms against its flash`,
-        );
+      await assertSameTiming(input, output, 2);
+      assert.equal((await probeVideo(output)).videoCodec, codec);
     });
   }
+
+  it('resumes from stored segments: only unfinished ones are transformed, and the result is the same', async () => {
+    const input = path.join(dir, 'resume.mkv');
+    await writeFlashVideo(input, VARIABLE_25_50);
+    const store = await directorySegmentStore(await mkdtemp(path.join(dir, 'store-')));
+    const common = { input, scale: 2, preset: 'ultrafast', segmentFrames: 20 } as const;
+    // The first attempt dies in segment 2 (frames 40–59), after segments 0 and 1 were stored.
+    await assert.rejects(
+      upscaleVideo({
+        ...common,
+        output: path.join(dir, 'never.mkv'),
+        workDir: await mkdtemp(path.join(dir, 'work-')),
+        segments: store,
+        transform: (rgb, w, h, index) =>
+          index === 45 ? Promise.reject(new Error('worker lost')) : nearest2(rgb, w, h),
+      }),
+      /worker lost/,
+    );
+    assert.deepEqual(store.saved, [0, 1]);
+    const seen: number[] = [];
+    const resumed = await upscaleVideo({
+      ...common,
+      output: path.join(dir, 'resumed.mkv'),
+      workDir: await mkdtemp(path.join(dir, 'work-')),
+      segments: store,
+      transform: (rgb, w, h, index) => (seen.push(index), nearest2(rgb, w, h)),
+    });
+    assert.deepEqual(
+      { ...resumed, notes: undefined },
+      { frames: 100, transformed: 60, segments: 5, reusedSegments: 2, notes: undefined },
+    );
+    assert.equal(seen[0], 40, 'the first frame transformed again is the first of segment 2');
+    const uninterrupted = await upscaleVideo({
+      ...common,
+      output: path.join(dir, 'uninterrupted.mkv'),
+      workDir: await mkdtemp(path.join(dir, 'work-')),
+      transform: nearest2,
+    });
+    assert.equal(uninterrupted.transformed, 100);
+    await assertSameTiming(input, path.join(dir, 'resumed.mkv'), 2);
+    const hashes = await decodedFrameHashes(path.join(dir, 'resumed.mkv'));
+    assert.equal(hashes.length, 100);
+    assert.deepEqual(
+      hashes,
+      await decodedFrameHashes(path.join(dir, 'uninterrupted.mkv')),
+      'the resumed output decodes to the same frames as the uninterrupted one',
+    );
+  });
 });
+
+/** A segment store over a directory, recording which segments were saved. */
+async function directorySegmentStore(root: string): Promise<SegmentStore & { saved: number[] }> {
+  const saved: number[] = [];
+  const at = (k: number) => path.join(root, `${k}.mkv`);
+  return {
+    saved,
+    load: async (k, file) =>
+      copyFile(at(k), file).then(
+        () => true,
+        () => false,
+      ),
+    save: async (k, file) => {
+      await copyFile(file, at(k));
+      saved.push(k);
+    },
+  };
+}
+
+/** The MD5 of every decoded video frame, in order. */
+async function decodedFrameHashes(file: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-map', '0:v', '-f', 'framemd5', '-'],
+    { maxBuffer: 16 << 20 },
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').at(-1)!.trim());
+}
+
+/** Every frame of `output` at its time in `input` (±1 ms), the frame size × `scale`, the audio in sync. */
+async function assertSameTiming(input: string, output: string, scale: number): Promise<void> {
+  const [before, after] = [await probeVideo(input), await probeVideo(output)];
+  assert.deepEqual([after.width, after.height], [before.width * scale, before.height * scale]);
+  assert.equal(after.frameCount, before.frameCount, 'frame count');
+  const [a, b] = [frameSeconds(await readFrameTimes(input)), frameSeconds(await readFrameTimes(output))];
+  const worst = Math.max(...a.map((t, i) => Math.abs(t - a[0]! - (b[i]! - b[0]!))));
+  assert.ok(worst <= 0.001, `a frame moved by ${(worst * 1000).toFixed(2)} ms`);
+  assert.deepEqual(after.audio, before.audio, 'the audio stream is the same');
+  assert.ok(Math.abs(after.durationSeconds - before.durationSeconds) < 0.05, 'duration');
+
+  const offsets = async (file: string) => {
+    const [flashes, bursts] = [await flashTimes(file), await burstTimes(file)];
+    assert.equal(bursts.length, flashes.length);
+    return flashes.map((f, i) => bursts[i]! - f);
+  };
+  const [was, is] = [await offsets(input), await offsets(output)];
+  for (const [i, offset] of is.entries())
+    assert.ok(
+      Math.abs(offset - was[i]!) < 0.04,
+      `burst ${i} moved by ${((offset - was[i]!) * 1000).toFixed(1)} ms against its flash`,
+    );
+}

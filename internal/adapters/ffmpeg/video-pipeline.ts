@@ -4,6 +4,11 @@
 // own timestamps on the new frames (a timestamps v2 file) beside the source's audio, subtitle and chapter
 // streams, copied as they are. No frame touches the disk as an image, and the sound cannot drift: it is not
 // re-encoded, and no video frame is re-timed.
+//
+// The output is encoded in segments of `segmentFrames` frames, each its own encoder run starting on a key
+// frame. A segment that `segments.load` already has (stored by an earlier, interrupted attempt) is not
+// transformed again: its frames are decoded and dropped, which costs a small fraction of upscaling them.
+// The decoder always reads the whole source from the start, so frame n is the same frame in every attempt.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rename, writeFile } from 'node:fs/promises';
@@ -14,21 +19,50 @@ import { probeVideo, type VideoLimits, DEFAULT_VIDEO_LIMITS } from './probe-vide
 
 const run = promisify(execFile);
 
+export const VIDEO_CODECS = ['h264', 'hevc'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+
+/** Where finished segments are kept between attempts. */
+export interface SegmentStore {
+  /** Writes segment `index` to `file` and resolves true, or false when it has not been stored. */
+  load(index: number, file: string): Promise<boolean>;
+  /** Keeps the finished segment `index` (the encoder's file). */
+  save(index: number, file: string, frames: number): Promise<void>;
+}
+
 export interface UpscaleVideoOptions {
   input: string;
   /** `.mkv` or `.mp4`. */
   output: string;
-  /** Where the intermediate video and timestamps go (a temporary directory the caller removes). */
+  /** Where the segments, the intermediate video and the timestamps go (a temporary directory the caller removes). */
   workDir: string;
   scale: number;
   /** Enlarges one RGB frame (`width`×`height`×3 bytes) by `scale`. */
   transform(rgb: Uint8Array, width: number, height: number, index: number): Promise<Uint8Array>;
-  /** x264's constant rate factor (default 18: visually lossless) and preset (default `medium`). */
+  /** H.264 (libx264, default) or HEVC (libx265). */
+  codec?: VideoCodec;
+  /** The constant rate factor (default 18: visually lossless for x264) and the encoder preset (default `medium`). */
   crf?: number;
   preset?: string;
+  /** Frames per segment (default: the whole video in one). */
+  segmentFrames?: number;
+  segments?: SegmentStore;
   limits?: VideoLimits;
   onProgress?(frames: number, total: number): void;
+  /** Called when a segment is done: `reused` when an earlier attempt had stored it. */
+  onSegment?(index: number, reused: boolean): void;
   signal?: AbortSignal;
+}
+
+export interface UpscaledVideo {
+  /** Frames in the output: the source's. */
+  frames: number;
+  /** Frames this call transformed (fewer than `frames` when segments were reused). */
+  transformed: number;
+  segments: number;
+  reusedSegments: number;
+  /** What could not be kept as it was (MP4 output), for the job's message. */
+  notes: string[];
 }
 
 async function finished(child: ChildProcess, what: string, stderr: () => string): Promise<void> {
@@ -43,8 +77,19 @@ function collectStderr(child: ChildProcess): () => string {
   return () => text;
 }
 
+function encoderArgs(options: UpscaleVideoOptions, width: number, height: number): string[] {
+  const crf = String(options.crf ?? 18);
+  const preset = options.preset ?? 'medium';
+  const codec =
+    options.codec === 'hevc'
+      ? ['-c:v', 'libx265', '-crf', crf, '-preset', preset, '-x265-params', 'log-level=error']
+      : ['-c:v', 'libx264', '-crf', crf, '-preset', preset];
+  // 4:2:0 needs even sizes; an odd one keeps full chroma rather than losing a row.
+  return [...codec, '-pix_fmt', width % 2 === 0 && height % 2 === 0 ? 'yuv420p' : 'yuv444p'];
+}
+
 /** Runs the pipeline; resolves with the number of frames written, which equals the source's. */
-export async function upscaleVideo(options: UpscaleVideoOptions): Promise<{ frames: number }> {
+export async function upscaleVideo(options: UpscaleVideoOptions): Promise<UpscaledVideo> {
   const { input, output, workDir, scale, transform, signal } = options;
   const probe = await probeVideo(input, options.limits ?? DEFAULT_VIDEO_LIMITS);
   const times = await readFrameTimes(input);
@@ -52,48 +97,48 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<{ fram
   const { width, height } = probe;
   const [ow, oh] = [width * scale, height * scale];
   const frameBytes = width * height * 3;
+  const perSegment = Math.max(1, Math.min(options.segmentFrames ?? total, total));
+  const segmentCount = Math.ceil(total / perSegment);
+  const segmentFile = (k: number) => path.join(workDir, `segment-${String(k).padStart(6, '0')}.mkv`);
+  const framesIn = (k: number) => Math.min(perSegment, total - k * perSegment);
+
+  const reused: boolean[] = [];
+  for (let k = 0; k < segmentCount; k++) reused.push((await options.segments?.load(k, segmentFile(k))) ?? false);
 
   const decoder = spawn(
     'ffmpeg',
     [
-      '-v',
-      'error',
-      '-i',
-      input,
-      '-map',
-      '0:v:0',
-      '-fps_mode',
-      'passthrough',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
+      ...['-v', 'error', '-i', input, '-map', '0:v:0', '-fps_mode', 'passthrough'],
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     ],
     { signal },
   );
   const decoderErr = collectStderr(decoder);
-  const video = path.join(workDir, 'video.mkv');
-  const encoder = spawn(
-    'ffmpeg',
-    [
-      ...['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${ow}x${oh}`],
-      // A nominal rate only: mkvmerge replaces every timestamp with the source's.
-      ...['-framerate', `${probe.frameRate.num}/${probe.frameRate.den}`, '-i', 'pipe:0'],
-      ...['-c:v', 'libx264', '-crf', String(options.crf ?? 18), '-preset', options.preset ?? 'medium'],
-      // 4:2:0 needs even sizes; an odd one keeps full chroma rather than losing a row.
-      ...['-pix_fmt', ow % 2 === 0 && oh % 2 === 0 ? 'yuv420p' : 'yuv444p', video],
-    ],
-    { signal },
-  );
-  const encoderErr = collectStderr(encoder);
   const decoded = finished(decoder, 'decoding', decoderErr);
-  const encoded = finished(encoder, 'encoding', encoderErr);
-  decoded.catch(() => encoder.kill());
-  encoded.catch(() => decoder.kill());
+  decoded.catch(() => {});
 
+  /** The encoder of the segment being written, started at its first frame. */
+  let encoder: { child: ChildProcess; done: Promise<void> } | undefined;
+  const startEncoder = (k: number) => {
+    const child = spawn(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${ow}x${oh}`],
+        // A nominal rate only: mkvmerge replaces every timestamp with the source's.
+        ...['-framerate', `${probe.frameRate.num}/${probe.frameRate.den}`, '-i', 'pipe:0'],
+        ...encoderArgs(options, ow, oh),
+        segmentFile(k),
+      ],
+      { signal },
+    );
+    const done = finished(child, 'encoding', collectStderr(child));
+    done.catch(() => decoder.kill('SIGKILL'));
+    return { child, done };
+  };
+
+  let transformed = 0;
   let pending: Buffer = Buffer.alloc(0);
-  /** Reads decoded frames, transforms each and writes it to the encoder; resolves with the count. */
+  /** Reads decoded frames, transforms those of unfinished segments and writes them to their encoder. */
   const pump = async (): Promise<number> => {
     let count = 0;
     for await (const chunk of decoder.stdout) {
@@ -101,33 +146,48 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<{ fram
       while (pending.length >= frameBytes) {
         const frame = pending.subarray(0, frameBytes);
         pending = pending.subarray(frameBytes);
-        const enlarged = await transform(frame, width, height, count);
-        if (enlarged.length !== ow * oh * 3) {
-          throw new Error(
-            `frame ${count}: the transform returned ${enlarged.length} bytes, expected ${ow * oh * 3}`,
-          );
+        if (count >= total) throw new Error(`the decoder gave more frames than the source's ${total}`);
+        const k = Math.floor(count / perSegment);
+        const last = count === k * perSegment + framesIn(k) - 1;
+        if (!reused[k]) {
+          encoder ??= startEncoder(k);
+          const enlarged = await transform(frame, width, height, count);
+          if (enlarged.length !== ow * oh * 3) {
+            throw new Error(
+              `frame ${count}: the transform returned ${enlarged.length} bytes, expected ${ow * oh * 3}`,
+            );
+          }
+          const stdin = encoder.child.stdin!;
+          if (!stdin.write(enlarged)) await Promise.race([once(stdin, 'drain'), encoder.done]);
+          transformed++;
+          if (last) {
+            stdin.end();
+            await encoder.done;
+            encoder = undefined;
+            await options.segments?.save(k, segmentFile(k), framesIn(k));
+          }
         }
-        if (!encoder.stdin.write(enlarged)) await once(encoder.stdin, 'drain');
         count++;
         options.onProgress?.(count, total);
+        if (last) options.onSegment?.(k, reused[k]!);
       }
     }
-    encoder.stdin.end();
     return count;
   };
   let frames: number;
   try {
     frames = await pump();
+    await decoded;
   } catch (err) {
     // A failed transform must not leave either ffmpeg waiting on a pipe that nobody reads or writes. SIGKILL:
     // ffmpeg takes SIGTERM as "finish up", and an encoder blocked reading its input never gets to.
-    encoder.stdin.destroy();
+    const stuck = encoder;
+    stuck?.child.stdin?.destroy();
     decoder.kill('SIGKILL');
-    encoder.kill('SIGKILL');
-    await Promise.allSettled([decoded, encoded]);
+    stuck?.child.kill('SIGKILL');
+    await Promise.allSettled([decoded, stuck?.done]);
     throw err;
   }
-  await Promise.all([decoded, encoded]);
   if (pending.length > 0) throw new Error(`the decoder ended inside a frame (${pending.length} bytes left)`);
   if (frames !== total) throw new Error(`decoded ${frames} frames, the source has ${total}`);
 
@@ -138,24 +198,72 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<{ fram
     timestamps,
     ['# timestamp format v2', ...times.pts.map((p) => ((p * num * 1000) / den).toFixed(6))].join('\n') + '\n',
   );
+  const mkvmerge = (args: string[]) =>
+    run('mkvmerge', ['-q', ...args], { signal, maxBuffer: 16 << 20 }).catch((err: { code?: number }) => {
+      // mkvmerge exits 1 for warnings (the file is written), 2 for errors.
+      if (err.code !== 1) throw err;
+    });
+  let video = segmentFile(0);
+  if (segmentCount > 1) {
+    // Appending: one track whose segments follow each other; each starts with a key frame.
+    video = path.join(workDir, 'video.mkv');
+    const parts = Array.from({ length: segmentCount }, (_, k) => segmentFile(k));
+    await mkvmerge(['-o', video, parts[0]!, ...parts.slice(1).flatMap((p) => ['+', p])]);
+  }
   const merged = path.join(workDir, 'merged.mkv');
-  await run('mkvmerge', ['-q', '-o', merged, '--timestamps', `0:${timestamps}`, video, '--no-video', input], {
-    signal,
-    maxBuffer: 16 << 20,
-  }).catch((err: { code?: number }) => {
-    // mkvmerge exits 1 for warnings (the file is written), 2 for errors.
-    if (err.code !== 1) throw err;
-  });
+  await mkvmerge(['-o', merged, '--timestamps', `0:${timestamps}`, video, '--no-video', input]);
+  const notes: string[] = [];
   if (path.extname(output).toLowerCase() === '.mp4') {
-    await run(
-      'ffmpeg',
-      ['-v', 'error', '-y', '-i', merged, '-map', '0', '-c', 'copy', '-movflags', '+faststart', output],
-      {
-        signal,
-      },
-    );
+    notes.push(...(await remuxToMp4(merged, output, probe.audio, options)));
   } else {
     await rename(merged, output);
   }
-  return { frames };
+  return {
+    frames,
+    transformed,
+    segments: segmentCount,
+    reusedSegments: reused.filter(Boolean).length,
+    notes,
+  };
+}
+
+/** Audio codecs an MP4 holds as they are; others are re-encoded to AAC. */
+const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'opus', 'flac', 'alac']);
+
+/**
+ * Copies the merged Matroska file into MP4: video as it is, audio copied when MP4 holds its codec (else AAC at
+ * 192 kb/s per stream), text subtitles as mov_text. Bitmap subtitles, which MP4 cannot hold, are dropped and
+ * said so in the returned notes.
+ */
+async function remuxToMp4(
+  merged: string,
+  output: string,
+  audio: { codec: string }[],
+  { codec, signal }: Pick<UpscaleVideoOptions, 'codec' | 'signal'>,
+): Promise<string[]> {
+  const audioArgs = audio.flatMap((a, i) =>
+    MP4_AUDIO.has(a.codec) ? [`-c:a:${i}`, 'copy'] : [`-c:a:${i}`, 'aac', `-b:a:${i}`, '192k'],
+  );
+  const notes = audio
+    .filter((a) => !MP4_AUDIO.has(a.codec))
+    .map((a) => `audio ${a.codec} was re-encoded to AAC: MP4 cannot hold it`);
+  const remux = (subtitles: string[]) =>
+    run(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-y', '-i', merged, '-map', '0:v', '-map', '0:a?', '-c:v', 'copy', ...audioArgs],
+        ...subtitles,
+        // Apple's players want HEVC tagged hvc1 in MP4.
+        ...(codec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
+        ...['-movflags', '+faststart', output],
+      ],
+      { signal, maxBuffer: 16 << 20 },
+    );
+  try {
+    await remux(['-map', '0:s?', '-c:s', 'mov_text']);
+  } catch {
+    await remux([]);
+    notes.push('subtitles were dropped: MP4 holds only text subtitles (choose mkv to keep them)');
+  }
+  return notes;
 }
