@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { STREAMS, type AnyEvent } from '../internal/events/catalog.ts';
 import { newId } from '../internal/ids/ids.ts';
-import { WorkerExit, jobOutputKey } from '../internal/jobs/worker-contract.ts';
+import { SEGMENT_OF, WorkerExit, jobOutputKey } from '../internal/jobs/worker-contract.ts';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { VARIABLE_25_50, assertSameTiming, writeFlashVideo, type FlashSource } from './support/av-sync.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
@@ -62,6 +66,28 @@ async function jobEvents(stack: TestStack, jobId: string): Promise<AnyEvent[]> {
     if (event?.subject === jobId) events.push(event);
   }
   return events;
+}
+
+/** Ten seconds at 25 fps: long enough to be killed in the middle. */
+const LONG_25: FlashSource = {
+  frames: 250,
+  flashes: [0, 100, 200],
+  ptsMs: 'N*40',
+  secondsOf: (n) => n * 0.04,
+};
+
+async function uploadVideo(stack: TestStack, bytes: Buffer): Promise<string> {
+  const res = await stack.request('/v1/videos', { method: 'POST', body: uploadForm(bytes, {}, 'clip.mp4') });
+  assert.equal(res.status, 201, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** How many stored segments of `jobId` there are. */
+async function segmentBlobs(stack: TestStack, jobId: string): Promise<number> {
+  let count = 0;
+  for await (const blob of stack.conn.blobs.listStoredBefore(new Date(Date.now() + 60_000), 100))
+    if (blob.metadata[SEGMENT_OF] === jobId) count++;
+  return count;
 }
 
 async function upload(stack: TestStack, image: Buffer): Promise<string> {
@@ -163,14 +189,140 @@ test('the enhancement worker', async (t) => {
     assert.equal(failed.data.code, 'corrupt_image');
   });
 
-  await t.test('a video source is refused as not supported yet', async () => {
-    const jobId = `job-video-${newId().toLowerCase()}`;
-    const { code } = await startWorker(stack, jobId, { source: { videoId: 'v1' }, model: 'esrgan-slim' })
-      .exit;
+  await t.test('a URL source is refused as not supported yet', async () => {
+    const jobId = `job-url-${newId().toLowerCase()}`;
+    const { code } = await startWorker(stack, jobId, {
+      source: { url: 'https://example.com/a.jpg' },
+      model: 'esrgan-slim',
+    }).exit;
     assert.equal(code, WorkerExit.Permanent);
     const failed = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.failed');
     assert.ok(failed?.type === 'pf.job.failed');
     assert.match(failed.data.reason, /not supported yet/);
+  });
+
+  await t.test(
+    'a video job: every frame upscaled at its time, progress in frames, a variant of the video',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'pf-worker-video-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const source = path.join(dir, 'flash.mp4');
+      await writeFlashVideo(source, VARIABLE_25_50);
+      const videoId = await uploadVideo(stack, await readFile(source));
+      const jobId = `job-video-${newId().toLowerCase()}`;
+      const spec = {
+        source: { videoId },
+        model: 'esrgan-slim',
+        video: { preset: 'ultrafast', segmentSeconds: 1 },
+      };
+      const { code, stderr } = await startWorker(stack, jobId, spec).exit;
+      assert.equal(code, WorkerExit.Succeeded, stderr);
+
+      const events = await jobEvents(stack, jobId);
+      const progress = events.flatMap((e) => (e.type === 'pf.job.progress' ? [e.data] : []));
+      assert.ok(progress.length > 1, 'progress events');
+      assert.ok(progress.every((p) => p.unit === 'frames' && p.total === VARIABLE_25_50.frames));
+      assert.equal(progress.at(-1)!.done, VARIABLE_25_50.frames);
+      const succeeded = events.at(-1)!;
+      assert.ok(succeeded.type === 'pf.job.succeeded', succeeded.type);
+      assert.equal(succeeded.data.videoId, videoId);
+      assert.deepEqual([succeeded.data.output.width, succeeded.data.output.height], [256, 192]);
+      assert.equal(succeeded.data.output.contentType, 'video/x-matroska');
+      assert.equal(succeeded.data.video?.transformed, VARIABLE_25_50.frames);
+
+      const output = path.join(dir, 'x4.mkv');
+      await writeFile(
+        output,
+        Buffer.concat(await (await stack.conn.blobs.get(jobOutputKey(jobId))).toArray()),
+      );
+      await assertSameTiming(source, output, 4);
+      assert.equal(
+        await segmentBlobs(stack, jobId),
+        0,
+        'the segments were removed once the output was stored',
+      );
+
+      const variant = await eventually(async () => {
+        const video = (await (await stack.request(`/v1/videos/${videoId}`)).json()) as {
+          variants: { name: string; kind: string; url: string; jobId?: string }[];
+        };
+        const found = video.variants.find((v) => v.name === jobOutputKey(jobId));
+        assert.ok(found, 'no variant yet');
+        return found;
+      });
+      assert.equal(variant.kind, 'enhanced');
+      const content = await stack.request(variant.url);
+      assert.equal(content.headers.get('content-type'), 'video/x-matroska');
+    },
+  );
+
+  await t.test(
+    'a video job killed mid-way resumes from its stored segments: at most one is done twice',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'pf-worker-resume-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const source = path.join(dir, 'long.mkv');
+      await writeFlashVideo(source, LONG_25);
+      const videoId = await uploadVideo(stack, await readFile(source));
+      const jobId = `job-resume-${newId().toLowerCase()}`;
+      const segmentFrames = 25;
+      const spec = {
+        source: { videoId },
+        model: 'esrgan-slim',
+        video: { preset: 'ultrafast', segmentSeconds: 1 },
+      };
+      const first = startWorker(stack, jobId, spec);
+      // Kill -9 once three segments' worth of frames are done: no chance to clean up or report.
+      const doneAtKill = await eventually(
+        async () => {
+          const done = Math.max(
+            0,
+            ...(await jobEvents(stack, jobId)).flatMap((e) =>
+              e.type === 'pf.job.progress' ? [e.data.done] : [],
+            ),
+          );
+          assert.ok(done >= 3 * segmentFrames, `${done} frames done`);
+          return done;
+        },
+        120_000,
+        50,
+      );
+      first.kill('SIGKILL');
+      assert.equal((await first.exit).code, null);
+      assert.ok(doneAtKill < LONG_25.frames, 'killed before the end');
+      assert.ok((await segmentBlobs(stack, jobId)) >= 2, 'finished segments were stored');
+
+      const second = await startWorker(stack, jobId, spec, { PIXELFORGE_JOB_ATTEMPT: '2' }).exit;
+      assert.equal(second.code, WorkerExit.Succeeded, second.stderr);
+      const succeeded = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.succeeded');
+      assert.ok(succeeded?.type === 'pf.job.succeeded');
+      const video = succeeded.data.video!;
+      assert.equal(video.frames, LONG_25.frames);
+      assert.ok(video.reusedSegments >= 2, `reused ${video.reusedSegments} segments`);
+      // Frames done before the kill plus frames redone after it: at most one segment's worth counted twice.
+      assert.ok(
+        doneAtKill + video.transformed <= LONG_25.frames + segmentFrames,
+        `${doneAtKill} done before the kill, ${video.transformed} after`,
+      );
+      const output = path.join(dir, 'x4.mkv');
+      await writeFile(
+        output,
+        Buffer.concat(await (await stack.conn.blobs.get(jobOutputKey(jobId))).toArray()),
+      );
+      await assertSameTiming(source, output, 4);
+    },
+  );
+
+  await t.test('an unknown video fails permanently, naming it', async () => {
+    const jobId = `job-novideo-${newId().toLowerCase()}`;
+    const missing = newId();
+    const { code } = await startWorker(stack, jobId, { source: { videoId: missing }, model: 'esrgan-slim' })
+      .exit;
+    assert.equal(code, WorkerExit.Permanent);
+    const failed = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.failed');
+    assert.ok(failed?.type === 'pf.job.failed');
+    assert.equal(failed.data.code, 'source_not_found');
+    assert.match(failed.data.reason, new RegExp(`video ${missing} does not exist`));
   });
 
   await t.test('NATS unreachable exits retryable', async () => {

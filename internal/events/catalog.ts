@@ -67,6 +67,17 @@ const dataSchemas = {
     model: z.string().optional(),
     durationMs: z.number().nonnegative(),
     provider: z.string().optional(),
+    /** Video jobs: frames, what this attempt transformed and reused, and the share of time in inference. */
+    video: z
+      .object({
+        frames: z.number().int().nonnegative(),
+        transformed: z.number().int().nonnegative(),
+        segments: z.number().int().nonnegative(),
+        reusedSegments: z.number().int().nonnegative(),
+        inferenceShare: z.number().min(0).max(1),
+        notes: z.array(z.string().max(500)).max(20).default([]),
+      })
+      .optional(),
   }),
   'pf.job.failed': z.object({
     jobId: z.string().min(1),

@@ -7,20 +7,25 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/errors.
 import { newId } from '../ids/ids.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
 import type { JobView, JobViewPhase } from './job-view.ts';
-import { EnhancementSpec, OutputOptions, TileOptions } from './spec.ts';
+import { EnhancementSpec, OutputOptions, TileOptions, VideoOutputOptions } from './spec.ts';
 
-/** The body of POST /v1/enhancements: an image and how to enhance it. */
+/** The body of POST /v1/enhancements: an image or a video, and how to enhance it. */
 export const EnhancementRequest = z
   .object({
-    imageId: z.string().min(1).max(64),
+    imageId: z.string().min(1).max(64).optional(),
+    videoId: z.string().min(1).max(64).optional(),
     model: z.string().min(1).max(100),
     scale: EnhancementSpec.shape.scale,
     outscale: EnhancementSpec.shape.outscale,
     tile: TileOptions.optional(),
     output: OutputOptions.partial().optional(),
+    video: VideoOutputOptions.partial().optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => (r.imageId === undefined) !== (r.videoId === undefined), {
+    message: 'give exactly one of imageId and videoId',
+  });
 export type EnhancementRequest = z.infer<typeof EnhancementRequest>;
 
 /** Reads of the jobs read model. */
@@ -43,6 +48,7 @@ export interface EnhancementServiceDeps {
   reads: JobReads;
   feed: JobEventFeed;
   imageExists(imageId: string): Promise<boolean>;
+  videoExists(videoId: string): Promise<boolean>;
   /** Read-your-writes: waits until the jobs read model has applied everything published so far. */
   caughtUp(timeoutMs: number): Promise<boolean>;
   readWaitMs: number;
@@ -69,10 +75,19 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
   return {
     /** Publishes the request; the controller creates EnhancementJob `id` from it. */
     async request(input: EnhancementRequest, actor: string, idempotencyKey?: string) {
-      const { imageId, output, ...rest } = input;
-      const spec = EnhancementSpec.safeParse({ source: { imageId }, ...rest, ...(output ? { output } : {}) });
+      const { imageId, videoId, output, video, ...rest } = input;
+      if (video && !videoId) throw new ValidationError('video options apply to a videoId source only');
+      if (videoId && rest.outscale !== undefined)
+        throw new ValidationError('outscale is not supported for videos yet; choose the model scale');
+      const spec = EnhancementSpec.safeParse({
+        source: videoId ? { videoId } : { imageId },
+        ...rest,
+        ...(output ? { output } : {}),
+        ...(videoId ? { video: video ?? {} } : {}),
+      });
       if (!spec.success) throw new ValidationError(spec.error.issues[0]!.message, spec.error.issues);
-      if (!(await deps.imageExists(imageId))) throw new NotFoundError('image', imageId);
+      if (imageId && !(await deps.imageExists(imageId))) throw new NotFoundError('image', imageId);
+      if (videoId && !(await deps.videoExists(videoId))) throw new NotFoundError('video', videoId);
       const id = jobIdFor(actor, idempotencyKey);
       const receipt = await events.publish(
         'pf.enhancement.requested',

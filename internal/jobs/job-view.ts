@@ -9,6 +9,7 @@ export interface JobView {
   /** The job id: the EnhancementJob's name. */
   id: string;
   imageId: string | null;
+  videoId: string | null;
   model: string | null;
   spec: EnhancementSpec | null;
   phase: JobViewPhase;
@@ -47,6 +48,7 @@ function fresh(id: string, at: Date, seq: number): JobView {
   return {
     id,
     imageId: null,
+    videoId: null,
     model: null,
     spec: null,
     phase: 'Pending',
@@ -70,6 +72,7 @@ const withSpec = (view: JobView, spec: EnhancementSpec): JobView => ({
   spec,
   model: spec.model,
   imageId: 'imageId' in spec.source ? spec.source.imageId : null,
+  videoId: 'videoId' in spec.source ? spec.source.videoId : null,
 });
 
 /**

@@ -19,6 +19,35 @@ export const TileOptions = z.object({
 });
 export type TileOptions = z.infer<typeof TileOptions>;
 
+export const VIDEO_CODECS = ['h264', 'hevc'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+export const VIDEO_CONTAINERS = ['mkv', 'mp4'] as const;
+export type VideoContainer = (typeof VIDEO_CONTAINERS)[number];
+/** x264's and x265's preset names, fastest first. */
+export const ENCODER_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+  'slower',
+  'veryslow',
+] as const;
+
+/** How a video job's output is encoded; audio, subtitles and chapters are copied from the source. */
+export const VideoOutputOptions = z.object({
+  container: z.enum(VIDEO_CONTAINERS).default('mkv'),
+  codec: z.enum(VIDEO_CODECS).default('h264'),
+  /** Constant rate factor: lower is better and larger; 18 is visually lossless for H.264. */
+  crf: z.number().int().min(0).max(51).default(18),
+  preset: z.enum(ENCODER_PRESETS).default('medium'),
+  /** Length of the resumable segments: a lost worker redoes at most one. */
+  segmentSeconds: z.number().min(1).max(600).default(10),
+});
+export type VideoOutputOptions = z.infer<typeof VideoOutputOptions>;
+
 export const EnhancementSource = z.union([
   z.object({ imageId: z.string().min(1).max(64) }),
   z.object({ videoId: z.string().min(1).max(64) }),
@@ -36,6 +65,8 @@ export const EnhancementSpec = z.object({
   outscale: z.number().min(0.1).max(16).optional(),
   tile: TileOptions.optional(),
   output: OutputOptions.default({ format: 'webp', quality: 90 }),
+  /** For a videoId source: the encoding of the result (defaults: MKV, H.264, CRF 18, preset medium). */
+  video: VideoOutputOptions.optional(),
   priority: z.number().int().min(-1000).max(1000).default(0),
   cancel: z.boolean().optional(),
 });

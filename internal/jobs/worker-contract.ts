@@ -32,6 +32,9 @@ export const WorkerJobEnv = z.object({
 export type WorkerJob = z.infer<typeof WorkerJobEnv>;
 
 /** The blob key and variant name of a job's output: fixed per job, so a retried attempt replaces its bytes. */
+/** Blob metadata naming the job a stored video segment belongs to: the orphan sweep keeps it until the job ends. */
+export const SEGMENT_OF = 'segmentOf';
+
 export function jobOutputKey(jobId: string): string {
   return `enhanced-${jobId}`;
 }

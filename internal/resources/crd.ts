@@ -22,7 +22,8 @@ const SPEC_DESCRIPTIONS: Record<string, string> = {
   scale: "The model's native scale; defaults to the model's own.",
   outscale: 'Final scale relative to the input; the native result is resized with lanczos3.',
   tile: 'Tile size and overlap in input pixels; chosen from the memory budget when absent.',
-  output: 'Format and quality of the stored result.',
+  output: 'Format and quality of the stored result (images).',
+  video: 'Container, codec, CRF, preset and segment length of the result (videos).',
   priority: 'Higher runs first when the running-jobs cap is reached (-1000..1000).',
   cancel: 'Set to true to stop the job; it cannot be set back.',
 };

@@ -15,15 +15,19 @@ export function buildEnhancementService(config: Config, conn: Connections): Enha
   const jobsApplied = createWatermark(conn.bus.jsm, STREAMS.jobs.name, JOB_PROJECTION_CONSUMER);
   const imageKnown = async (imageId: string) =>
     (await conn.models.images.countDocuments({ _id: imageId }, { limit: 1 })) > 0;
+  const videoKnown = async (videoId: string) =>
+    (await conn.models.videos.countDocuments({ _id: videoId }, { limit: 1 })) > 0;
+  const caughtUpWithMedia = async () =>
+    conn.progress.waitFor(await conn.progress.latestPublished(), config.PIXELFORGE_READ_WAIT_MS);
   return createEnhancementService({
     events: createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' }),
     reads: createJobProjection(conn.mongo.db),
     feed: createNatsJobEventFeed(conn.bus.nc),
     // An image uploaded a moment ago may not be projected yet: wait for the projector before saying 404.
     imageExists: async (imageId) =>
-      (await imageKnown(imageId)) ||
-      ((await conn.progress.waitFor(await conn.progress.latestPublished(), config.PIXELFORGE_READ_WAIT_MS)) &&
-        (await imageKnown(imageId))),
+      (await imageKnown(imageId)) || ((await caughtUpWithMedia()) && (await imageKnown(imageId))),
+    videoExists: async (videoId) =>
+      (await videoKnown(videoId)) || ((await caughtUpWithMedia()) && (await videoKnown(videoId))),
     caughtUp: async (timeoutMs) => {
       const latest = (await conn.bus.jsm.streams.info(STREAMS.jobs.name)).state.last_seq;
       return jobsApplied.waitFor(latest, timeoutMs).catch(() => false);

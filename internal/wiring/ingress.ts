@@ -10,7 +10,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
 import { buildEnhancementService } from './enhancements.ts';
 import { createVideoInspector } from '../adapters/ffmpeg/video-inspector.ts';
-import { DEFAULT_VIDEO_LIMITS } from '../adapters/ffmpeg/probe-video.ts';
+import { videoLimitsOf } from './video-limits.ts';
 import { createVideoService } from '../videos/video-service.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
@@ -42,11 +42,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
           blobs: conn.blobs,
           read: queries,
           progress: conn.progress,
-          inspect: createVideoInspector({
-            ...DEFAULT_VIDEO_LIMITS,
-            maxDurationSeconds: config.PIXELFORGE_MAX_VIDEO_SECONDS,
-            maxFrames: config.PIXELFORGE_MAX_VIDEO_SECONDS * 60,
-          }),
+          inspect: createVideoInspector(videoLimitsOf(config)),
           maxBytes: config.PIXELFORGE_MAX_VIDEO_BYTES,
         }),
         maxUploadBytes: config.PIXELFORGE_MAX_VIDEO_BYTES,

@@ -14,6 +14,7 @@ import {
   readModelConsumer,
 } from '../projector/read-model-consumer.ts';
 import { sweepOrphanBlobs } from '../projector/orphan-sweeper.ts';
+import { SEGMENT_OF } from '../jobs/worker-contract.ts';
 import type { RunningConsumer } from '../ports/event-bus.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
@@ -65,7 +66,15 @@ export async function startProjector(
       {
         blobs: conn.blobs,
         logger: log,
-        isReferenced: async (key) => {
+        isReferenced: async ({ key, metadata }) => {
+          // A finished segment of a video job: kept until the job ends (its worker removes it on success).
+          const segmentOf = metadata[SEGMENT_OF];
+          if (segmentOf) {
+            const job = await conn.mongo.db
+              .collection<{ _id: string; phase: string }>('jobs')
+              .findOne({ _id: segmentOf }, { projection: { phase: 1 } });
+            return !job || !['Succeeded', 'Failed', 'Cancelled'].includes(job.phase);
+          }
           const refersToKey = { $or: [{ blobKey: key }, { 'variants.blobKey': key }] };
           return (
             (await conn.models.images.countDocuments(refersToKey, { limit: 1 })) > 0 ||

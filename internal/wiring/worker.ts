@@ -6,6 +6,10 @@ import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { WorkerExit, WorkerJobEnv } from '../jobs/worker-contract.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { runJob, type ImageSources } from '../worker/run-job.ts';
+import type { VideoSources } from '../worker/run-video-job.ts';
+import { upscaleVideo } from '../adapters/ffmpeg/video-pipeline.ts';
+import { probeVideo } from '../adapters/ffmpeg/probe-video.ts';
+import { videoLimitsOf } from './video-limits.ts';
 import { openConnections, type Connections } from './connections.ts';
 
 /** Image lookup over the read model, falling back to the blob an upload stores under the image id. */
@@ -17,6 +21,19 @@ export function imageSourcesOf(conn: Connections): ImageSources {
       // The projector may not have caught up with a fresh upload; a deleted image has a tombstone.
       if (await conn.models.tombstones.findOne({ _id: imageId }, { projection: { _id: 1 } })) return null;
       return (await conn.blobs.stat(imageId)) ? imageId : null;
+    },
+  };
+}
+
+/** Video lookup over the read model, like imageSourcesOf. */
+export function videoSourcesOf(conn: Connections): VideoSources {
+  return {
+    async blobKeyOf(videoId) {
+      const doc = await conn.models.videos.findOne({ _id: videoId }, { projection: { blobKey: 1 } });
+      if (doc) return doc.blobKey;
+      if (await conn.models.videoTombstones.findOne({ _id: videoId }, { projection: { _id: 1 } }))
+        return null;
+      return (await conn.blobs.stat(videoId)) ? videoId : null;
     },
   };
 }
@@ -51,6 +68,7 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
     return WorkerExit.Retryable;
   }
   const enhancer = enhancerFromConfig(config);
+  const videoLimits = videoLimitsOf(config);
   // Which provider really runs, and on what: a GPU pod that only finds lavapipe renders on its CPU.
   logger.info('inference provider', { ...(await describeGpuEnvironment(config.PIXELFORGE_PROVIDER)) });
   try {
@@ -60,6 +78,12 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
         blobs: conn.blobs,
         events: createNatsPublisher(conn.bus.js, { source: 'pixelforge/worker' }),
         images: imageSourcesOf(conn),
+        video: {
+          videos: videoSourcesOf(conn),
+          upscale: upscaleVideo,
+          probe: (file) => probeVideo(file, videoLimits),
+          limits: videoLimits,
+        },
         logger,
       },
       job,

@@ -25,7 +25,7 @@ test('input and request problems are permanent', () => {
     [new UnknownScaleError('esrgan-slim', 5, [4, 2]), 'unknown_scale'],
     [new CorruptImageError('the image could not be decoded: bad Huffman code'), 'corrupt_image'],
     [new TooManyPixelsError(10000, 10000, 40_000_000), 'too_many_pixels'],
-    [new UnsupportedSourceError('videoId'), 'unsupported_source'],
+    [new UnsupportedSourceError('url'), 'unsupported_source'],
     [new SourceNotFoundError('01ABC'), 'source_not_found'],
   ];
   for (const [err, code] of cases) {
@@ -34,7 +34,7 @@ test('input and request problems are permanent', () => {
     assert.equal(outcome.exit, WorkerExit.Permanent, code);
     assert.equal(outcome.retryable, false);
   }
-  assert.match(failed(new UnsupportedSourceError('videoId')).reason, /not supported yet/);
+  assert.match(failed(new UnsupportedSourceError('url')).reason, /not supported yet/);
 });
 
 test('unreachable servers, broken model files and surprises are retryable', () => {

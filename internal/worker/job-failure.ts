@@ -29,13 +29,13 @@ export class UnsupportedSourceError extends PixelforgeError {
   }
 }
 
-/** The source image does not exist: never uploaded, or deleted since the job was created. */
+/** The source image or video does not exist: never uploaded, or deleted since the job was created. */
 export class SourceNotFoundError extends PixelforgeError {
-  constructor(imageId: string) {
+  constructor(id: string, kind: 'image' | 'video' = 'image') {
     super(
       ErrorCode.NotFound,
-      `image ${imageId} does not exist (never uploaded, or deleted); check source.imageId`,
-      { imageId },
+      `${kind} ${id} does not exist (never uploaded, or deleted); check source.${kind}Id`,
+      { [`${kind}Id`]: id },
     );
   }
 }

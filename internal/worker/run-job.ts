@@ -1,4 +1,5 @@
 // Runs one EnhancementJob: read the source image, enhance it, store the output, and report through events.
+// Video jobs go through run-video-job.ts.
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Enhancer } from '../ports/enhancer.ts';
@@ -9,6 +10,7 @@ import { CancelledError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { SourceNotFoundError, UnsupportedSourceError, classifyJobError } from './job-failure.ts';
 import { createProgressReporter } from './progress-reporter.ts';
+import { enhanceVideoAndStore, type VideoJobDeps } from './run-video-job.ts';
 
 /** Finds the stored bytes of an uploaded image. */
 export interface ImageSources {
@@ -21,6 +23,8 @@ export interface RunJobDeps {
   blobs: BlobStore;
   events: EventPublisher;
   images: ImageSources;
+  /** Video jobs: absent in a worker built without ffmpeg, which then refuses them. */
+  video?: Omit<VideoJobDeps, 'enhancer' | 'blobs' | 'events' | 'logger'>;
   logger: Logger;
   /** Least time between two progress events, in ms (default 500). */
   progressIntervalMs?: number;
@@ -83,22 +87,32 @@ async function enhanceAndStore(deps: RunJobDeps, job: WorkerJob, signal?: AbortS
   const { PIXELFORGE_JOB_ID: jobId, PIXELFORGE_JOB_ATTEMPT: attempt, PIXELFORGE_JOB_SPEC: spec } = job;
   if (spec.cancel) throw new CancelledError('the job was cancelled before it started');
   if (signal?.aborted) throw new CancelledError('the worker was stopped before the job started');
+  const progressIn = (unit: 'tiles' | 'frames') =>
+    createProgressReporter({
+      publish: (done, total) =>
+        events.publish(
+          'pf.job.progress',
+          jobId,
+          { jobId, done, total, unit },
+          { id: `${jobId}-a${attempt}-progress-${done}` },
+        ),
+      onError: (err) => logger.warn('progress event not published', { err }),
+      ...(deps.progressIntervalMs === undefined ? {} : { minIntervalMs: deps.progressIntervalMs }),
+    });
+  if ('videoId' in spec.source && deps.video) {
+    return enhanceVideoAndStore(
+      { ...deps.video, enhancer, blobs, events, logger },
+      job,
+      progressIn('frames'),
+      signal,
+    );
+  }
   if (!('imageId' in spec.source)) throw new UnsupportedSourceError(Object.keys(spec.source)[0] ?? 'unknown');
   const imageId = spec.source.imageId;
   const blobKey = await images.blobKeyOf(imageId);
   if (!blobKey) throw new SourceNotFoundError(imageId);
 
-  const progress = createProgressReporter({
-    publish: (done, total) =>
-      events.publish(
-        'pf.job.progress',
-        jobId,
-        { jobId, done, total, unit: 'tiles' },
-        { id: `${jobId}-a${attempt}-progress-${done}` },
-      ),
-    onError: (err) => logger.warn('progress event not published', { err }),
-    ...(deps.progressIntervalMs === undefined ? {} : { minIntervalMs: deps.progressIntervalMs }),
-  });
+  const progress = progressIn('tiles');
   logger.info('enhancing', { imageId, model: spec.model, scale: spec.scale, attempt });
   const { data, info } = await enhancer.enhance(
     await blobs.get(blobKey),

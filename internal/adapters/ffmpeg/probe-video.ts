@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ErrorCode, PixelforgeError } from '../../errors/errors.ts';
 import type { Rational, VideoContentType, VideoFacts } from '../../videos/video.ts';
+import type { VideoLimits } from '../../ports/video-upscaler.ts';
 
 const run = promisify(execFile);
 
@@ -14,15 +15,7 @@ export interface VideoProbe extends VideoFacts {
   sizeBytes: number;
 }
 
-export interface VideoLimits {
-  maxWidth: number;
-  maxHeight: number;
-  /** Width × height × frames per second. */
-  maxPixelsPerSecond: number;
-  maxDurationSeconds: number;
-  maxFrames: number;
-  maxStreams: number;
-}
+export type { VideoLimits } from '../../ports/video-upscaler.ts';
 
 /** Defaults: up to 4K at 60 fps, two hours, 16 streams. */
 export const DEFAULT_VIDEO_LIMITS: VideoLimits = {

@@ -7,15 +7,13 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { frameSeconds, readFrameTimes } from './frame-times.ts';
 import { probeVideo } from './probe-video.ts';
 import { upscaleVideo, type SegmentStore } from './video-pipeline.ts';
 import {
   CONSTANT_25,
   NTSC_2997,
   VARIABLE_25_50,
-  burstTimes,
-  flashTimes,
+  assertSameTiming,
   writeFlashVideo,
 } from '../../../test/support/av-sync.ts';
 
@@ -162,28 +160,4 @@ async function decodedFrameHashes(file: string): Promise<string[]> {
     .split('\n')
     .filter((line) => line && !line.startsWith('#'))
     .map((line) => line.split(',').at(-1)!.trim());
-}
-
-/** Every frame of `output` at its time in `input` (±1 ms), the frame size × `scale`, the audio in sync. */
-async function assertSameTiming(input: string, output: string, scale: number): Promise<void> {
-  const [before, after] = [await probeVideo(input), await probeVideo(output)];
-  assert.deepEqual([after.width, after.height], [before.width * scale, before.height * scale]);
-  assert.equal(after.frameCount, before.frameCount, 'frame count');
-  const [a, b] = [frameSeconds(await readFrameTimes(input)), frameSeconds(await readFrameTimes(output))];
-  const worst = Math.max(...a.map((t, i) => Math.abs(t - a[0]! - (b[i]! - b[0]!))));
-  assert.ok(worst <= 0.001, `a frame moved by ${(worst * 1000).toFixed(2)} ms`);
-  assert.deepEqual(after.audio, before.audio, 'the audio stream is the same');
-  assert.ok(Math.abs(after.durationSeconds - before.durationSeconds) < 0.05, 'duration');
-
-  const offsets = async (file: string) => {
-    const [flashes, bursts] = [await flashTimes(file), await burstTimes(file)];
-    assert.equal(bursts.length, flashes.length);
-    return flashes.map((f, i) => bursts[i]! - f);
-  };
-  const [was, is] = [await offsets(input), await offsets(output)];
-  for (const [i, offset] of is.entries())
-    assert.ok(
-      Math.abs(offset - was[i]!) < 0.04,
-      `burst ${i} moved by ${((offset - was[i]!) * 1000).toFixed(1)} ms against its flash`,
-    );
 }

@@ -15,55 +15,12 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { readFrameTimes } from './frame-times.ts';
-import { probeVideo, type VideoLimits, DEFAULT_VIDEO_LIMITS } from './probe-video.ts';
+import { probeVideo, DEFAULT_VIDEO_LIMITS } from './probe-video.ts';
+import type { UpscaleVideoOptions, UpscaledVideo } from '../../ports/video-upscaler.ts';
+
+export type { SegmentStore, UpscaleVideoOptions, UpscaledVideo } from '../../ports/video-upscaler.ts';
 
 const run = promisify(execFile);
-
-export const VIDEO_CODECS = ['h264', 'hevc'] as const;
-export type VideoCodec = (typeof VIDEO_CODECS)[number];
-
-/** Where finished segments are kept between attempts. */
-export interface SegmentStore {
-  /** Writes segment `index` to `file` and resolves true, or false when it has not been stored. */
-  load(index: number, file: string): Promise<boolean>;
-  /** Keeps the finished segment `index` (the encoder's file). */
-  save(index: number, file: string, frames: number): Promise<void>;
-}
-
-export interface UpscaleVideoOptions {
-  input: string;
-  /** `.mkv` or `.mp4`. */
-  output: string;
-  /** Where the segments, the intermediate video and the timestamps go (a temporary directory the caller removes). */
-  workDir: string;
-  scale: number;
-  /** Enlarges one RGB frame (`width`×`height`×3 bytes) by `scale`. */
-  transform(rgb: Uint8Array, width: number, height: number, index: number): Promise<Uint8Array>;
-  /** H.264 (libx264, default) or HEVC (libx265). */
-  codec?: VideoCodec;
-  /** The constant rate factor (default 18: visually lossless for x264) and the encoder preset (default `medium`). */
-  crf?: number;
-  preset?: string;
-  /** Frames per segment (default: the whole video in one). */
-  segmentFrames?: number;
-  segments?: SegmentStore;
-  limits?: VideoLimits;
-  onProgress?(frames: number, total: number): void;
-  /** Called when a segment is done: `reused` when an earlier attempt had stored it. */
-  onSegment?(index: number, reused: boolean): void;
-  signal?: AbortSignal;
-}
-
-export interface UpscaledVideo {
-  /** Frames in the output: the source's. */
-  frames: number;
-  /** Frames this call transformed (fewer than `frames` when segments were reused). */
-  transformed: number;
-  segments: number;
-  reusedSegments: number;
-  /** What could not be kept as it was (MP4 output), for the job's message. */
-  notes: string[];
-}
 
 async function finished(child: ChildProcess, what: string, stderr: () => string): Promise<void> {
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
@@ -103,7 +60,8 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
   const framesIn = (k: number) => Math.min(perSegment, total - k * perSegment);
 
   const reused: boolean[] = [];
-  for (let k = 0; k < segmentCount; k++) reused.push((await options.segments?.load(k, segmentFile(k))) ?? false);
+  for (let k = 0; k < segmentCount; k++)
+    reused.push((await options.segments?.load(k, segmentFile(k))) ?? false);
 
   const decoder = spawn(
     'ffmpeg',

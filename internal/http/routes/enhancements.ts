@@ -14,6 +14,7 @@ const Enhancement = z
   .object({
     id: z.string(),
     imageId: z.string().nullable(),
+    videoId: z.string().nullable(),
     model: z.string().nullable(),
     phase: z.enum(JOB_PHASES),
     progress: z.object({ done: z.number(), total: z.number(), unit: z.string() }).nullable(),
@@ -72,16 +73,20 @@ export function enhancementJson(view: JobView) {
   return {
     id: view.id,
     imageId: view.imageId,
+    videoId: view.videoId ?? null,
     model: view.model,
     phase: view.phase,
     progress: view.progress,
     attempts: view.attempts,
     cancelRequested: view.cancelRequested,
     output: view.output,
-    outputUrl:
-      view.output && view.imageId
-        ? `/v1/images/${view.imageId}/variants/${encodeURIComponent(jobOutputKey(view.id))}/content`
-        : null,
+    outputUrl: !view.output
+      ? null
+      : view.videoId
+        ? `/v1/videos/${view.videoId}/variants/${encodeURIComponent(jobOutputKey(view.id))}/content`
+        : view.imageId
+          ? `/v1/images/${view.imageId}/variants/${encodeURIComponent(jobOutputKey(view.id))}/content`
+          : null,
     error: view.error,
     createdAt: iso(view.createdAt)!,
     scheduledAt: iso(view.scheduledAt),
