@@ -10,6 +10,11 @@ import { eventually } from './support/eventually.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { startTestStack, TEST_API_KEY } from './support/stack.ts';
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CONSTANT_25, LONG_25, assertSameTiming, writeFlashVideo } from './support/av-sync.ts';
+import { jobEvents } from './support/job-events.ts';
 import { promisify } from 'node:util';
 import { createApiClient } from '../internal/cli/client.ts';
 import { remoteEnhance, type RemoteJob } from '../internal/cli/remote-enhance.ts';
@@ -35,6 +40,21 @@ async function readSse(res: Response): Promise<[string, unknown][]> {
     });
 }
 
+/** The pid of the local worker process running job `jobId`, found by its environment and command line. */
+async function workerPidOf(jobId: string): Promise<number> {
+  return eventually(async () => {
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+      if (!environ.split('\0').includes(`PIXELFORGE_JOB_ID=${jobId}`)) continue;
+      // Its ffmpeg children inherit the environment too: the worker is the one running cmd/worker.
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes('cmd/worker/main.ts')) return Number(entry);
+    }
+    throw new Error(`no worker process for ${jobId}`);
+  });
+}
+
 test('enhancements over HTTP, run by the local controller', async (t) => {
   await using stack = await startTestStack();
   const { request } = stack;
@@ -49,6 +69,14 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
   };
   let controller: RunningController = await startController(base, stack.conn, silentLogger);
   t.after(() => controller.stop());
+  const uploadVideo = async (file: string) => {
+    const res = await request('/v1/videos', {
+      method: 'POST',
+      body: uploadForm(await readFile(file), {}, path.basename(file)),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    return ((await res.json()) as { id: string }).id;
+  };
 
   const upload = await request('/v1/images', {
     method: 'POST',
@@ -118,6 +146,87 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
       image.variants.some((v) => v.name === `enhanced-${jobId}`),
       'listed as a variant of the image',
     );
+  });
+
+  await t.test(
+    'a video: frames progress → Succeeded → the MKV downloads with the sound in sync',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'pf-http-video-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const source = path.join(dir, 'clip.mp4');
+      await writeFlashVideo(source, CONSTANT_25);
+      const videoId = await uploadVideo(source);
+      const res = await request(
+        '/v1/enhancements',
+        json({ videoId, model: 'esrgan-slim', video: { preset: 'ultrafast' } }),
+      );
+      assert.equal(res.status, 202, await res.clone().text());
+      const accepted = (await res.json()) as { id: string; url: string };
+      const done = await eventually(async () => {
+        const view = (await (await request(accepted.url)).json()) as Record<string, unknown>;
+        assert.equal(view.phase, 'Succeeded', JSON.stringify(view));
+        return view as {
+          outputUrl: string;
+          videoId: string;
+          progress: { done: number; total: number; unit: string };
+        };
+      }, 60_000);
+      assert.equal(done.videoId, videoId);
+      assert.deepEqual(done.progress, {
+        done: CONSTANT_25.frames,
+        total: CONSTANT_25.frames,
+        unit: 'frames',
+      });
+      assert.match(done.outputUrl, new RegExp(`^/v1/videos/${videoId}/variants/`));
+      const download = await request(done.outputUrl);
+      assert.equal(download.status, 200);
+      assert.equal(download.headers.get('content-type'), 'video/x-matroska');
+      const output = path.join(dir, 'x4.mkv');
+      await writeFile(output, Buffer.from(await download.arrayBuffer()));
+      await assertSameTiming(source, output, 4);
+    },
+  );
+
+  await t.test('a video worker killed -9 mid-job is retried by the controller and resumes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pf-http-resume-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const source = path.join(dir, 'long.mkv');
+    await writeFlashVideo(source, LONG_25);
+    const videoId = await uploadVideo(source);
+    const res = await request(
+      '/v1/enhancements',
+      json({ videoId, model: 'esrgan-slim', video: { preset: 'ultrafast', segmentSeconds: 1 } }),
+    );
+    assert.equal(res.status, 202, await res.clone().text());
+    const { id, url } = (await res.json()) as { id: string; url: string };
+    const doneAtKill = await eventually(
+      async () => {
+        const view = (await (await request(url)).json()) as { progress: { done: number } | null };
+        assert.ok((view.progress?.done ?? 0) >= 3 * 25, JSON.stringify(view.progress));
+        return view.progress!.done;
+      },
+      120_000,
+      50,
+    );
+    const pid = await workerPidOf(id);
+    process.kill(pid, 'SIGKILL');
+    const done = await eventually(async () => {
+      const view = (await (await request(url)).json()) as Record<string, unknown>;
+      assert.equal(view.phase, 'Succeeded', JSON.stringify(view));
+      return view as { outputUrl: string; attempts: number };
+    }, 120_000);
+    assert.equal(done.attempts, 2, 'the controller ran a second attempt');
+    const succeeded = (await jobEvents(stack, id)).filter((e) => e.type === 'pf.job.succeeded');
+    assert.equal(succeeded.length, 1);
+    const video = succeeded[0]!.type === 'pf.job.succeeded' ? succeeded[0]!.data.video! : undefined;
+    assert.ok(video && video.reusedSegments >= 2, JSON.stringify(video));
+    assert.ok(
+      doneAtKill + video.transformed <= LONG_25.frames + 25,
+      `${doneAtKill} frames done before the kill, ${video.transformed} after: more than one segment redone`,
+    );
+    const output = path.join(dir, 'x4.mkv');
+    await writeFile(output, Buffer.from(await (await request(done.outputUrl)).arrayBuffer()));
+    await assertSameTiming(source, output, 4);
   });
 
   await t.test('the list filters by phase and image; an Idempotency-Key names one job', async () => {

@@ -11,7 +11,8 @@ import { SEGMENT_OF, WorkerExit, jobOutputKey } from '../internal/jobs/worker-co
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { VARIABLE_25_50, assertSameTiming, writeFlashVideo, type FlashSource } from './support/av-sync.ts';
+import { LONG_25, VARIABLE_25_50, assertSameTiming, writeFlashVideo } from './support/av-sync.ts';
+import { jobEvents } from './support/job-events.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { eventually } from './support/eventually.ts';
@@ -54,27 +55,6 @@ function startWorker(
     kill: (signal) => child.kill(signal),
   };
 }
-
-/** Every event of the jobs stream about `jobId`, in stream order. */
-async function jobEvents(stack: TestStack, jobId: string): Promise<AnyEvent[]> {
-  const { jsm } = stack.conn.bus;
-  const last = (await jsm.streams.info(STREAMS.jobs.name)).state.last_seq;
-  const events: AnyEvent[] = [];
-  for (let seq = 1; seq <= last; seq++) {
-    const message = await jsm.streams.getMessage(STREAMS.jobs.name, { seq }).catch(() => null);
-    const event = message?.json<AnyEvent>();
-    if (event?.subject === jobId) events.push(event);
-  }
-  return events;
-}
-
-/** Ten seconds at 25 fps: long enough to be killed in the middle. */
-const LONG_25: FlashSource = {
-  frames: 250,
-  flashes: [0, 100, 200],
-  ptsMs: 'N*40',
-  secondsOf: (n) => n * 0.04,
-};
 
 async function uploadVideo(stack: TestStack, bytes: Buffer): Promise<string> {
   const res = await stack.request('/v1/videos', { method: 'POST', body: uploadForm(bytes, {}, 'clip.mp4') });

@@ -48,6 +48,14 @@ export const NTSC_2997: FlashSource = {
   secondsOf: (n) => Math.round((n * 1001) / 30) / 1000,
 };
 
+/** Ten seconds at 25 fps: long enough to be killed in the middle. */
+export const LONG_25: FlashSource = {
+  frames: 250,
+  flashes: [0, 100, 200],
+  ptsMs: 'N*40',
+  secondsOf: (n) => n * 0.04,
+};
+
 /**
  * Writes `file` (its extension picks the container): H.264 video of `source` with its exact timestamps, and
  * AAC audio silent but for a 40 ms 1 kHz burst starting at each flash frame's time.
