@@ -229,6 +229,49 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     await assertSameTiming(source, output, 4);
   });
 
+  await t.test('the CLI: `pixelforge videos` uploads, lists, shows, upscales and deletes', async () => {
+    await using server = await listen(stack.app, 0, '127.0.0.1');
+    const env = { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY };
+    const dir = await mkdtemp(path.join(tmpdir(), 'pf-cli-videos-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const source = path.join(dir, 'clip.mp4');
+    await writeFlashVideo(source, CONSTANT_25);
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', 'videos', ...args], {
+        env,
+        timeout: 60_000,
+      });
+    const uploaded = await cli('upload', source, '--tags', 'cli');
+    const id = /\t([0-9A-Z]{26})\s/.exec(uploaded.stdout)?.[1];
+    assert.ok(id, uploaded.stdout);
+    assert.match(uploaded.stdout, /64×48 {2}25 fps {2}75 frames {2}3\.5 s {2}h264 {2}aac 1ch/);
+    const listed = JSON.parse((await cli('list', '--json')).stdout) as { items: { id: string }[] };
+    assert.ok(listed.items.some((v) => v.id === id));
+    assert.match((await cli('show', id)).stdout, new RegExp(`^${id} {2}64×48`));
+
+    const output = path.join(dir, 'x4.mkv');
+    const enhanced = await cli(
+      'enhance',
+      id,
+      '--model',
+      'esrgan-slim',
+      '--preset',
+      'ultrafast',
+      '-o',
+      output,
+    );
+    assert.match(enhanced.stdout, /x4\.mkv {2}256×192 video\/x-matroska/);
+    await assertSameTiming(source, output, 4);
+
+    await assert.rejects(cli('enhance', id), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /--model is required/);
+      return true;
+    });
+    await assert.rejects(cli('upload', path.join(dir, 'x4.mkv.nope')), /refused/);
+    assert.match((await cli('delete', id)).stdout, new RegExp(`video ${id} deleted`));
+  });
+
   await t.test('the list filters by phase and image; an Idempotency-Key names one job', async () => {
     const list = (await (await request(`/v1/enhancements?phase=Succeeded&imageId=${imageId}`)).json()) as {
       items: { id: string }[];

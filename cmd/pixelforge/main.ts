@@ -12,8 +12,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   upload: { summary: 'upload image files into a group', load: () => import('./commands/upload.ts') },
   groups: { summary: 'list groups with their images', load: () => import('./commands/groups.ts') },
   stats: { summary: 'images of the last N days by status', load: () => import('./commands/stats.ts') },
+  videos: {
+    summary: 'upload, list, show, upscale or delete videos on the server',
+    load: () => import('./commands/videos.ts'),
+  },
   enhance: {
-    summary: 'upscale a local image file with a model',
+    summary: 'upscale a local image or video file with a model',
     load: () => import('./commands/enhance.ts'),
   },
   jobs: {

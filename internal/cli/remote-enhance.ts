@@ -1,5 +1,9 @@
 // `pixelforge enhance --remote <imageId>`: asks the server to enhance an uploaded image and follows the job
 // until it ends, for the enhance command to call (it owns the flags; this owns the HTTP conversation).
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { PixelforgeError, ErrorCode } from '../errors/errors.ts';
 import type { ApiClient } from './client.ts';
 
@@ -14,14 +18,16 @@ export interface RemoteJob {
   error: { code: string; reason: string } | null;
 }
 
-/** The request body of POST /v1/enhancements. */
+/** The request body of POST /v1/enhancements: an imageId or a videoId. */
 export interface RemoteEnhanceRequest {
-  imageId: string;
+  imageId?: string;
+  videoId?: string;
   model: string;
   scale?: number;
   outscale?: number;
   tile?: { size: number; pad?: number };
   output?: { format?: string; quality?: number };
+  video?: { container?: string; codec?: string; crf?: number; preset?: string; segmentSeconds?: number };
   priority?: number;
 }
 
@@ -69,11 +75,11 @@ export async function remoteEnhance(
   }
 }
 
-/** Downloads a finished job's output. */
-export async function downloadOutput(client: ApiClient, job: RemoteJob): Promise<Buffer> {
+/** Streams a job's output into `file` (a video can be gigabytes: never held in memory). */
+export async function downloadOutputTo(client: ApiClient, job: RemoteJob, file: string): Promise<void> {
   if (!job.outputUrl) throw new PixelforgeError(ErrorCode.NotFound, `enhancement ${job.id} has no output`);
-  // Reads need no API key.
   const res = await fetch(client.baseUrl + job.outputUrl);
-  if (!res.ok) throw new PixelforgeError(ErrorCode.Unavailable, `download failed: HTTP ${res.status}`);
-  return Buffer.from(await res.arrayBuffer());
+  if (!res.ok || !res.body)
+    throw new PixelforgeError(ErrorCode.Unavailable, `download failed: HTTP ${res.status}`);
+  await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file));
 }
