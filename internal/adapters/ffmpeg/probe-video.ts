@@ -7,12 +7,14 @@ import { promisify } from 'node:util';
 import { ErrorCode, PixelforgeError } from '../../errors/errors.ts';
 import type { Rational, VideoContentType, VideoFacts } from '../../videos/video.ts';
 import type { VideoLimits } from '../../ports/video-upscaler.ts';
+import type { StreamColour } from './colour.ts';
 
 const run = promisify(execFile);
 
-/** The facts Pixelforge keeps of a video, and the file's size as ffprobe read it. */
+/** The facts Pixelforge keeps of a video, the file's size as ffprobe read it, and the video's colour tags. */
 export interface VideoProbe extends VideoFacts {
   sizeBytes: number;
+  colour: StreamColour;
 }
 
 export type { VideoLimits } from '../../ports/video-upscaler.ts';
@@ -46,6 +48,10 @@ interface FfprobeStream {
   sample_rate?: string;
   /** Cover art in MP4/MKV is a one-picture "video" stream marked attached_pic. */
   disposition?: { attached_pic?: number };
+  color_space?: string;
+  color_primaries?: string;
+  color_transfer?: string;
+  color_range?: string;
 }
 
 interface FfprobeOutput {
@@ -192,5 +198,11 @@ export async function probeVideo(
         sampleRate: Number(s.sample_rate ?? 0),
       })),
     streams: streams.length,
+    colour: {
+      space: first.color_space ?? 'unknown',
+      primaries: first.color_primaries ?? 'unknown',
+      transfer: first.color_transfer ?? 'unknown',
+      range: first.color_range ?? 'unknown',
+    },
   };
 }

@@ -52,7 +52,7 @@ export function createVideoInspector(limits: VideoLimits, tmpDir = tmpdir()): ()
           return probeVideo(staged(), limits);
         };
         probe().then(
-          async ({ sizeBytes: _size, ...facts }) => {
+          async ({ sizeBytes: _size, colour: _colour, ...facts }) => {
             settle.resolve(facts);
             await cleanup();
             callback();

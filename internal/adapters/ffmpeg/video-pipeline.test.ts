@@ -82,6 +82,49 @@ describe('upscaleVideo', () => {
     });
   }
 
+  it('keeps colours: decodes with the source matrix (or what players assume) and tags the output with it', async () => {
+    const cases = [
+      [
+        'BT.709 tagged',
+        '320x240',
+        ['-vf', 'scale=out_color_matrix=bt709', ...tags('bt709')],
+        'bt709',
+        'bt709',
+      ],
+      ['untagged HD', '1280x720', [], 'bt709', 'bt709'],
+      ['untagged SD', '320x240', [], 'bt601', 'smpte170m'],
+    ] as const;
+    for (const [name, size, encode, playerMatrix, tagged] of cases) {
+      const input = path.join(dir, `colour-${size}-${tagged}.mp4`);
+      await promisify(execFile)('ffmpeg', [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0xC83C1E:size=${size}:rate=25:d=0.2`],
+        ...encode,
+        ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', input],
+      ]);
+      const output = path.join(dir, `colour-${size}-${tagged}.mkv`);
+      await upscaleVideo({
+        input,
+        output,
+        workDir: await mkdtemp(path.join(dir, 'work-')),
+        scale: 1,
+        transform: (rgb) => Promise.resolve(rgb),
+        preset: 'ultrafast',
+      });
+      const { stdout } = await promisify(execFile)('ffprobe', [
+        ...['-v', 'error', '-select_streams', 'v:0'],
+        ...['-show_entries', 'stream=color_space,color_primaries,color_transfer', '-of', 'csv=p=0', output],
+      ]);
+      assert.equal(stdout.trim(), [tagged, tagged, tagged].join(','), `${name}: the output's colour tags`);
+      const shown = await centrePixel(input, playerMatrix);
+      const result = await centrePixel(output);
+      for (const c of [0, 1, 2])
+        assert.ok(
+          Math.abs(shown[c]! - result[c]!) <= 2,
+          `${name}: shown as ${shown}, comes out as ${result}`,
+        );
+    }
+  });
+
   it('resumes from stored segments: only unfinished ones are transformed, and the result is the same', async () => {
     const input = path.join(dir, 'resume.mkv');
     await writeFlashVideo(input, VARIABLE_25_50);
@@ -130,6 +173,25 @@ describe('upscaleVideo', () => {
     );
   });
 });
+
+/** The colour tags of a BT.709 stream. */
+function tags(space: string): string[] {
+  return ['-colorspace', space, '-color_primaries', space, '-color_trc', space];
+}
+
+/** The RGB of the first frame's centre, decoded as the file's tags say, or with `matrix` for an untagged file. */
+async function centrePixel(file: string, matrix?: string): Promise<number[]> {
+  const { stdout } = await promisify(execFile)(
+    'ffmpeg',
+    [
+      ...['-v', 'error', '-i', file, '-frames:v', '1'],
+      ...['-vf', `crop=2:2${matrix ? `,scale=in_color_matrix=${matrix}` : ''}`],
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    ],
+    { encoding: 'buffer' },
+  );
+  return [...stdout.subarray(0, 3)];
+}
 
 /** A segment store over a directory, recording which segments were saved. */
 async function directorySegmentStore(root: string): Promise<SegmentStore & { saved: number[] }> {

@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { colourPlan, decodeColourArgs, encodeColourArgs } from './colour.ts';
 import { readFrameTimes } from './frame-times.ts';
 import { probeVideo, DEFAULT_VIDEO_LIMITS } from './probe-video.ts';
 import type { UpscaleVideoOptions, UpscaledVideo } from '../../ports/video-upscaler.ts';
@@ -54,6 +55,7 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
   const { width, height } = probe;
   const [ow, oh] = [width * scale, height * scale];
   const frameBytes = width * height * 3;
+  const colour = colourPlan(probe.colour, height);
   const perSegment = Math.max(1, Math.min(options.segmentFrames ?? total, total));
   const segmentCount = Math.ceil(total / perSegment);
   const segmentFile = (k: number) => path.join(workDir, `segment-${String(k).padStart(6, '0')}.mkv`);
@@ -67,6 +69,7 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
     'ffmpeg',
     [
       ...['-v', 'error', '-i', input, '-map', '0:v:0', '-fps_mode', 'passthrough'],
+      ...decodeColourArgs(colour),
       ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     ],
     { signal },
@@ -85,6 +88,7 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
         // A nominal rate only: mkvmerge replaces every timestamp with the source's.
         ...['-framerate', `${probe.frameRate.num}/${probe.frameRate.den}`, '-i', 'pipe:0'],
         ...encoderArgs(options, ow, oh),
+        ...encodeColourArgs(colour),
         segmentFile(k),
       ],
       { signal },
