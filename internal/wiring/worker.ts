@@ -10,6 +10,7 @@ import type { VideoSources } from '../worker/run-video-job.ts';
 import { upscaleVideo } from '../adapters/ffmpeg/video-pipeline.ts';
 import { probeVideo } from '../adapters/ffmpeg/probe-video.ts';
 import { videoLimitsOf } from './video-limits.ts';
+import { modelForName } from '../enhance/model-catalogue.ts';
 import { openConnections, type Connections } from './connections.ts';
 
 /** Image lookup over the read model, falling back to the blob an upload stores under the image id. */
@@ -83,6 +84,7 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
           upscale: upscaleVideo,
           probe: (file) => probeVideo(file, videoLimits),
           limits: videoLimits,
+          resolveModel: (name) => modelForName(name, config.PIXELFORGE_PROVIDER),
         },
         logger,
       },

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CancelledError, ValidationError } from '../errors/errors.ts';
+import { UnknownModelError } from '../enhance/enhance-errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Enhancer } from '../ports/enhancer.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
@@ -34,6 +35,8 @@ export interface VideoJobDeps {
   /** ffprobe's facts of a file, within the limits (throws a PixelforgeError naming the one it breaks). */
   probe(file: string): Promise<VideoFacts>;
   limits?: VideoLimits;
+  /** The model an alias (`video`, `auto`…) stands for on this worker's provider; other names as they are. */
+  resolveModel?: (name: string) => string;
   logger: Logger;
   /** Where the work directory is made (default: the OS temporary directory). */
   tmpDir?: string;
@@ -97,9 +100,16 @@ export async function enhanceVideoAndStore(
   const video = VideoOutputOptions.parse(spec.video ?? {});
   const blobKey = await videos.blobKeyOf(videoId);
   if (!blobKey) throw new SourceNotFoundError(videoId, 'video');
-  const model = (await enhancer.models()).find((m) => m.name === spec.model);
-  // An unknown model or scale is reported by the engine on the first frame, with the choices.
-  const scale = spec.scale ?? model?.defaultScale ?? 4;
+  const modelName = deps.resolveModel?.(spec.model) ?? spec.model;
+  const installed = await enhancer.models();
+  const model = installed.find((m) => m.name === modelName);
+  if (!model)
+    throw new UnknownModelError(
+      modelName,
+      installed.map((m) => m.name),
+    );
+  // An unknown scale is reported by the engine on the first frame, with the choices.
+  const scale = spec.scale ?? model.defaultScale;
 
   const work = await mkdtemp(path.join(deps.tmpDir ?? tmpdir(), `pf-video-${jobId}-`));
   try {
@@ -109,7 +119,7 @@ export async function enhanceVideoAndStore(
     const segments = blobSegmentStore(blobs, segmentKeyPrefix(jobId, spec), jobId);
     const source = await deps.probe(input);
     const { frameRate } = source;
-    logger.info('enhancing video', { videoId, model: spec.model, scale, attempt, ...video });
+    logger.info('enhancing video', { videoId, model: modelName, scale, attempt, ...video });
     const started = performance.now();
     let inferenceMs = 0;
     const result = await deps.upscale({
@@ -129,7 +139,7 @@ export async function enhanceVideoAndStore(
         const t = performance.now();
         const out = await enhancer.enhancePixels(
           { data: rgb, width, height, channels: 3 },
-          { model: spec.model, scale, ...(spec.tile ? { tile: spec.tile } : {}) },
+          { model: modelName, scale, ...(spec.tile ? { tile: spec.tile } : {}) },
           signal ? { signal } : {},
         );
         inferenceMs += performance.now() - t;
@@ -154,7 +164,7 @@ export async function enhanceVideoAndStore(
     await events.publish(
       'pf.video.variant_added',
       videoId,
-      { videoId, variant: { name: key, kind: 'enhanced', ...out, jobId, model: spec.model } },
+      { videoId, variant: { name: key, kind: 'enhanced', ...out, jobId, model: modelName } },
       { id: `${jobId}-variant` },
     );
     const durationMs = Math.round(performance.now() - started);
@@ -165,7 +175,7 @@ export async function enhanceVideoAndStore(
         jobId,
         videoId,
         output: out,
-        model: spec.model,
+        model: modelName,
         durationMs,
         video: {
           frames: result.frames,
