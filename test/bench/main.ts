@@ -44,6 +44,18 @@ const SECTIONS: Record<string, Section> = {
     summary: 'Real-ESRGAN inference: the engine vs the NCNN runtime on the same weights and threads',
     run: async () => (await import('./enhance-ncnn.ts')).benchEnhanceNcnn(),
   },
+  video: {
+    summary: 'video pipeline: overhead vs plain ffmpeg, the PNG way vs pipes, frames/s and inference share',
+    run: async () => (await import('./video.bench.ts')).benchVideo(),
+  },
+  'video:overhead': {
+    summary: 'a 720p clip through the pipe with an identity transform vs plain ffmpeg -c:v libx264',
+    run: async () => (await import('./video.bench.ts')).benchVideoOverhead(),
+  },
+  'video:png': {
+    summary: 'every frame as a PNG on disk vs the pipe, same model: time, disk, frames/s, inference share',
+    run: async () => (await import('./video.bench.ts')).benchVideoPng(),
+  },
   ingress: {
     summary: 'ingress and read models: uploads, visibility, queries, memory',
     run: async () => (await import('./ingress.bench.ts')).benchIngress(),

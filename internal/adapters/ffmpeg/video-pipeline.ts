@@ -49,8 +49,14 @@ function encoderArgs(options: UpscaleVideoOptions, width: number, height: number
 /** Runs the pipeline; resolves with the number of frames written, which equals the source's. */
 export async function upscaleVideo(options: UpscaleVideoOptions): Promise<UpscaledVideo> {
   const { input, output, workDir, scale, transform, signal } = options;
-  const probe = await probeVideo(input, options.limits ?? DEFAULT_VIDEO_LIMITS);
-  const times = await readFrameTimes(input);
+  // Both read the file's packets; at once, they cost one read. The probe's refusal is the one that explains.
+  const [probed, timed] = await Promise.allSettled([
+    probeVideo(input, options.limits ?? DEFAULT_VIDEO_LIMITS),
+    readFrameTimes(input),
+  ]);
+  if (probed.status === 'rejected') throw probed.reason;
+  if (timed.status === 'rejected') throw timed.reason;
+  const [probe, times] = [probed.value, timed.value];
   const total = times.pts.length;
   const { width, height } = probe;
   const [ow, oh] = [width * scale, height * scale];
@@ -99,39 +105,52 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
   };
 
   let transformed = 0;
-  let pending: Buffer = Buffer.alloc(0);
-  /** Reads decoded frames, transforms those of unfinished segments and writes them to their encoder. */
+  const outBytes = ow * oh * 3;
+  /** Handles decoded frame `index`: transformed and written to its segment's encoder, or dropped when reused. */
+  const handle = async (frame: Buffer, index: number) => {
+    if (index >= total) throw new Error(`the decoder gave more frames than the source's ${total}`);
+    const k = Math.floor(index / perSegment);
+    const last = index === k * perSegment + framesIn(k) - 1;
+    if (!reused[k]) {
+      encoder ??= startEncoder(k);
+      const enlarged = await transform(frame, width, height, index);
+      if (enlarged.length !== outBytes) {
+        throw new Error(
+          `frame ${index}: the transform returned ${enlarged.length} bytes, expected ${outBytes}`,
+        );
+      }
+      const stdin = encoder.child.stdin!;
+      stdin.write(enlarged);
+      // Up to two frames may wait in the pipe, so that decoding the next overlaps encoding this one.
+      if (stdin.writableLength > 2 * outBytes) await Promise.race([once(stdin, 'drain'), encoder.done]);
+      transformed++;
+      if (last) {
+        stdin.end();
+        await encoder.done;
+        encoder = undefined;
+        await options.segments?.save(k, segmentFile(k), framesIn(k));
+      }
+    }
+    options.onProgress?.(index + 1, total);
+    if (last) options.onSegment?.(k, reused[k]!);
+  };
+  let filled = 0;
+  /** Reads the decoder's output into whole frames (one copy per byte) and handles each; resolves with the count. */
   const pump = async (): Promise<number> => {
     let count = 0;
-    for await (const chunk of decoder.stdout) {
-      pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
-      while (pending.length >= frameBytes) {
-        const frame = pending.subarray(0, frameBytes);
-        pending = pending.subarray(frameBytes);
-        if (count >= total) throw new Error(`the decoder gave more frames than the source's ${total}`);
-        const k = Math.floor(count / perSegment);
-        const last = count === k * perSegment + framesIn(k) - 1;
-        if (!reused[k]) {
-          encoder ??= startEncoder(k);
-          const enlarged = await transform(frame, width, height, count);
-          if (enlarged.length !== ow * oh * 3) {
-            throw new Error(
-              `frame ${count}: the transform returned ${enlarged.length} bytes, expected ${ow * oh * 3}`,
-            );
-          }
-          const stdin = encoder.child.stdin!;
-          if (!stdin.write(enlarged)) await Promise.race([once(stdin, 'drain'), encoder.done]);
-          transformed++;
-          if (last) {
-            stdin.end();
-            await encoder.done;
-            encoder = undefined;
-            await options.segments?.save(k, segmentFile(k), framesIn(k));
-          }
-        }
-        count++;
-        options.onProgress?.(count, total);
-        if (last) options.onSegment?.(k, reused[k]!);
+    let frame = Buffer.allocUnsafe(frameBytes);
+    for await (const chunk of decoder.stdout as AsyncIterable<Buffer>) {
+      for (let offset = 0; offset < chunk.length;) {
+        const n = Math.min(frameBytes - filled, chunk.length - offset);
+        chunk.copy(frame, filled, offset, offset + n);
+        filled += n;
+        offset += n;
+        if (filled < frameBytes) break;
+        // A fresh buffer for the next frame: the encoder's pipe may still hold this one.
+        const complete = frame;
+        frame = Buffer.allocUnsafe(frameBytes);
+        filled = 0;
+        await handle(complete, count++);
       }
     }
     return count;
@@ -150,7 +169,7 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
     await Promise.allSettled([decoded, stuck?.done]);
     throw err;
   }
-  if (pending.length > 0) throw new Error(`the decoder ended inside a frame (${pending.length} bytes left)`);
+  if (filled > 0) throw new Error(`the decoder ended inside a frame (${filled} bytes left)`);
   if (frames !== total) throw new Error(`decoded ${frames} frames, the source has ${total}`);
 
   // The source's timestamps in milliseconds, relative to the stream's time base, in presentation order.
