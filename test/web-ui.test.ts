@@ -8,6 +8,10 @@ import { chromium } from 'playwright-core';
 import { listen } from '../internal/wiring/ingress.ts';
 import { startTestStack, TEST_API_KEY } from './support/stack.ts';
 import { makeJpeg } from './support/images.ts';
+import { CONSTANT_25, writeFlashVideo } from './support/av-sync.ts';
+import { silentLogger } from '../internal/telemetry/logger.ts';
+import { startDerivatives } from '../internal/wiring/derivatives.ts';
+import { startController } from '../internal/wiring/controller.ts';
 
 test('the gallery: upload, lazy images by group, review workflow', async () => {
   await using stack = await startTestStack();
@@ -51,4 +55,65 @@ test('the gallery: upload, lazy images by group, review workflow', async () => {
     await browser.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('videos: upload through the form, a poster on the player, upscale with frames progress', async (t) => {
+  await using stack = await startTestStack();
+  await using server = await listen(stack.app, 0, '127.0.0.1');
+  const derivatives = await startDerivatives(stack.config, stack.conn, silentLogger);
+  t.after(() => derivatives.stop());
+  const controller = await startController(
+    {
+      ...stack.config,
+      PIXELFORGE_RUNTIME: 'local',
+      PIXELFORGE_NAMESPACE: 'ui-test',
+      PIXELFORGE_LEADER_ELECTION: false,
+      PIXELFORGE_PROGRESS_INTERVAL_MS: 0,
+      PIXELFORGE_THREADS: 1,
+    },
+    stack.conn,
+    silentLogger,
+  );
+  t.after(() => controller.stop());
+  const dir = await mkdtemp(join(tmpdir(), 'pf-ui-video-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const clip = join(dir, 'flash.mp4');
+  await writeFlashVideo(clip, CONSTANT_25);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.fill('#key', TEST_API_KEY);
+  await page.dispatchEvent('#key', 'change');
+  await page.setInputFiles('#up input[name=file]', clip);
+  await page.click('#up button');
+
+  const figure = page.locator('#videos figure');
+  await figure.waitFor({ timeout: 10_000 });
+  assert.equal(await figure.locator('.name').textContent(), 'flash.mp4');
+  assert.match((await figure.locator('figcaption').textContent()) ?? '', /64×48 · 25 fps · 3\.5 s/);
+  assert.equal(await figure.locator('video').getAttribute('preload'), 'none');
+  // The poster arrives a moment later and the page picks it up; it is an image the browser decodes.
+  await page.waitForFunction(() => document.querySelector('#videos video')?.getAttribute('poster'), null, {
+    timeout: 20_000,
+  });
+  const poster = (await figure.locator('video').getAttribute('poster'))!;
+  const decoded = await page.evaluate(async (url) => {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  }, poster);
+  assert.deepEqual(decoded, [64, 48]);
+
+  await figure.locator('button', { hasText: 'Upscale ×2' }).click();
+  await figure.locator('.job', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
+  assert.match((await figure.locator('.job').textContent()) ?? '', /Succeeded 75\/75 frames/);
+  const href = await figure.locator('.job a', { hasText: 'download' }).getAttribute('href');
+  const download = await fetch(server.url + href);
+  assert.equal(download.headers.get('content-type'), 'video/x-matroska');
+  assert.equal(await page.locator('#msg').textContent(), '');
 });
