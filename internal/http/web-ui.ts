@@ -112,7 +112,7 @@ $('#up').onsubmit = async (e) => {
   e.preventDefault(); say('');
   const form = e.target;
   for (const file of form.file.files) {
-    const isVideo = file.type.startsWith('video/') || /\.(mp4|mov|mkv|webm|avi)$/i.test(file.name);
+    const isVideo = file.type.startsWith('video/') || /\\.(mp4|mov|mkv|webm|avi)$/i.test(file.name);
     if (!isVideo && !form.group.value) { say(file.name + ': give a group for images'); continue; }
     const body = new FormData(); if (!isVideo) body.append('group', form.group.value); body.append('file', file);
     try { lastSeq = (await api(isVideo ? '/v1/videos' : '/v1/images', { method: 'POST', body })).seq; } catch (err) { say(file.name + ': ' + err.message); }
