@@ -1,7 +1,8 @@
 // The worker process end to end: `cmd/worker/main.ts run` as a child with the env contract, against the real stack.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -290,6 +291,37 @@ test('the enhancement worker', async (t) => {
         Buffer.concat(await (await stack.conn.blobs.get(jobOutputKey(jobId))).toArray()),
       );
       await assertSameTiming(source, output, 4);
+    },
+  );
+
+  await t.test(
+    'SIGTERM mid-video stops within a frame: pf.job.cancelled, no output, no ffmpeg left',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'pf-worker-term-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const source = path.join(dir, 'long.mkv');
+      await writeFlashVideo(source, LONG_25);
+      const videoId = await uploadVideo(stack, await readFile(source));
+      const jobId = `job-vterm-${newId().toLowerCase()}`;
+      const worker = startWorker(stack, jobId, { source: { videoId }, model: 'esrgan-slim' });
+      await eventually(
+        async () => {
+          const progress = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.progress');
+          assert.ok(progress?.type === 'pf.job.progress' && progress.data.unit === 'frames');
+        },
+        60_000,
+        50,
+      );
+      worker.kill('SIGTERM');
+      const { code, stderr } = await worker.exit;
+      assert.equal(code, WorkerExit.Cancelled, stderr);
+      const events = await jobEvents(stack, jobId);
+      assert.equal(events.at(-1)?.type, 'pf.job.cancelled');
+      const done = events.flatMap((e) => (e.type === 'pf.job.progress' ? [e.data.done] : []));
+      assert.ok(Math.max(...done) < LONG_25.frames, 'the job ran to the end instead of stopping');
+      assert.equal(await stack.conn.blobs.stat(jobOutputKey(jobId)), null);
+      const { stdout } = await promisify(execFile)('ps', ['-eo', 'args']);
+      assert.ok(!stdout.includes(`pf-video-${jobId}`), `an ffmpeg of ${jobId} is still running`);
     },
   );
 

@@ -135,6 +135,12 @@ export async function assertSameTiming(input: string, output: string, scale: num
   const worst = Math.max(...a.map((t, i) => Math.abs(t - a[0]! - (b[i]! - b[0]!))));
   assert.ok(worst <= 0.001, `a frame moved by ${(worst * 1000).toFixed(2)} ms`);
   assert.deepEqual(after.audio, before.audio, 'the audio stream is the same');
+  if (before.audio.length)
+    assert.equal(
+      await audioPacketsHash(output),
+      await audioPacketsHash(input),
+      'the audio packets are unchanged',
+    );
   assert.ok(Math.abs(after.durationSeconds - before.durationSeconds) < 0.05, 'duration');
 
   const offsets = async (file: string) => {
@@ -148,4 +154,22 @@ export async function assertSameTiming(input: string, output: string, scale: num
       Math.abs(offset - was[i]!) < 0.04,
       `burst ${i} moved by ${((offset - was[i]!) * 1000).toFixed(1)} ms against its flash`,
     );
+}
+
+/** The MD5 of a file's audio packets, copied out as they are: equal means not a sample was re-encoded or cut. */
+async function audioPacketsHash(file: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-map',
+    '0:a',
+    '-c',
+    'copy',
+    '-f',
+    'md5',
+    '-',
+  ]);
+  return stdout.trim();
 }
