@@ -37,6 +37,8 @@ export interface UpscaleVideoOptions {
   preset?: string;
   /** Frames per segment (default: the whole video in one). */
   segmentFrames?: number;
+  /** Or segments of about this many seconds, at the source's average frame rate (`segmentFrames` wins). */
+  segmentSeconds?: number;
   segments?: SegmentStore;
   limits?: VideoLimits;
   onProgress?(frames: number, total: number): void;
@@ -48,6 +50,9 @@ export interface UpscaleVideoOptions {
 export interface UpscaledVideo {
   /** Frames in the output: the source's. */
   frames: number;
+  /** The output's frame size. */
+  width: number;
+  height: number;
   /** Frames this call transformed (fewer than `frames` when segments were reused). */
   transformed: number;
   segments: number;

@@ -8,7 +8,6 @@ import { createLogger } from '../telemetry/logger.ts';
 import { runJob, type ImageSources } from '../worker/run-job.ts';
 import type { VideoSources } from '../worker/run-video-job.ts';
 import { upscaleVideo } from '../adapters/ffmpeg/video-pipeline.ts';
-import { probeVideo } from '../adapters/ffmpeg/probe-video.ts';
 import { videoLimitsOf } from './video-limits.ts';
 import { modelForName } from '../enhance/model-catalogue.ts';
 import { openConnections, type Connections } from './connections.ts';
@@ -82,7 +81,6 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
         video: {
           videos: videoSourcesOf(conn),
           upscale: upscaleVideo,
-          probe: (file) => probeVideo(file, videoLimits),
           limits: videoLimits,
           resolveModel: (name) => modelForName(name, config.PIXELFORGE_PROVIDER),
         },

@@ -17,7 +17,6 @@ import type { SegmentStore, VideoLimits, VideoUpscaler } from '../ports/video-up
 import { VideoOutputOptions, type EnhancementSpec } from '../jobs/spec.ts';
 import { SEGMENT_OF, jobOutputKey, type WorkerJob } from '../jobs/worker-contract.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { VideoFacts } from '../videos/video.ts';
 import { SourceNotFoundError } from './job-failure.ts';
 import type { ProgressReporter } from './progress-reporter.ts';
 
@@ -32,8 +31,6 @@ export interface VideoJobDeps {
   events: EventPublisher;
   videos: VideoSources;
   upscale: VideoUpscaler;
-  /** ffprobe's facts of a file, within the limits (throws a PixelforgeError naming the one it breaks). */
-  probe(file: string): Promise<VideoFacts>;
   limits?: VideoLimits;
   /** The model an alias (`video`, `auto`…) stands for on this worker's provider; other names as they are. */
   resolveModel?: (name: string) => string;
@@ -117,8 +114,6 @@ export async function enhanceVideoAndStore(
     await pipeline(await blobs.get(blobKey), createWriteStream(input, { mode: 0o600 }));
     const output = path.join(work, `output.${video.container}`);
     const segments = blobSegmentStore(blobs, segmentKeyPrefix(jobId, spec), jobId);
-    const source = await deps.probe(input);
-    const { frameRate } = source;
     logger.info('enhancing video', { videoId, model: modelName, scale, attempt, ...video });
     const started = performance.now();
     let inferenceMs = 0;
@@ -130,7 +125,7 @@ export async function enhanceVideoAndStore(
       codec: video.codec,
       crf: video.crf,
       preset: video.preset,
-      segmentFrames: Math.max(1, Math.round((video.segmentSeconds * frameRate.num) / frameRate.den)),
+      segmentSeconds: video.segmentSeconds,
       segments,
       ...(deps.limits ? { limits: deps.limits } : {}),
       ...(signal ? { signal } : {}),
@@ -159,7 +154,7 @@ export async function enhanceVideoAndStore(
       contentType,
       metadata: { jobId, videoId, attempt: String(attempt) },
     });
-    const [width, height] = [source.width * scale, source.height * scale];
+    const { width, height } = result;
     const out = { blobKey: key, contentType, size: stored.size, width, height, sha256: stored.sha256 };
     await events.publish(
       'pf.video.variant_added',
@@ -188,7 +183,7 @@ export async function enhanceVideoAndStore(
       },
       { id: `${jobId}-a${attempt}-succeeded` },
     );
-    logger.info('video job succeeded', { blobKey: key, width, height, durationMs, ...result });
+    logger.info('video job succeeded', { blobKey: key, durationMs, ...result });
     // The output is stored and announced: the segments have done their work.
     for (const segment of segments.keys) await blobs.delete(segment);
   } finally {

@@ -44,11 +44,22 @@ async function diskBytes(dir: string): Promise<number> {
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-export async function benchVideoOverhead({ rounds = 3, preset = 'medium' } = {}): Promise<string> {
+export async function benchVideoOverhead({
+  rounds = 3,
+  preset = 'medium',
+  lengths = [4, 20],
+} = {}): Promise<string> {
+  const parts: string[] = [];
+  for (const seconds of lengths) parts.push(await overheadOf(seconds, rounds, preset));
+  return parts.join('\n\n');
+}
+
+/** One clip length: the fixed costs (probing, mkvmerge) weigh less on a longer clip. */
+async function overheadOf(seconds: number, rounds: number, preset: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pf-bench-video-'));
   try {
     const input = path.join(dir, 'in.mp4');
-    await clip(input, '1280x720', 4);
+    await clip(input, '1280x720', seconds);
     const plain: number[] = [];
     const shell: number[] = [];
     const pipe: number[] = [];
@@ -98,7 +109,7 @@ export async function benchVideoOverhead({ rounds = 3, preset = 'medium' } = {})
     }
     const [p, r, q] = [percentile(plain, 50), percentile(shell, 50), percentile(pipe, 50)];
     return [
-      `video overhead: 1280×720, 100 frames at 25 fps with AAC, x264 preset ${preset} CRF 18, median of ${rounds} alternating rounds`,
+      `video overhead: 1280×720, ${seconds * 25} frames at 25 fps with AAC, x264 preset ${preset} CRF 18, median of ${rounds} alternating rounds`,
       table([
         ['path', 'wall', 'ratio'],
         ['ffmpeg -i in -c:v libx264 -c:a copy out.mkv', s(p), '1.00'],

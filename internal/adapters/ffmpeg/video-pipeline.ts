@@ -62,7 +62,11 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
   const [ow, oh] = [width * scale, height * scale];
   const frameBytes = width * height * 3;
   const colour = colourPlan(probe.colour, height);
-  const perSegment = Math.max(1, Math.min(options.segmentFrames ?? total, total));
+  const fromSeconds =
+    options.segmentSeconds === undefined
+      ? undefined
+      : Math.round((options.segmentSeconds * probe.frameRate.num) / probe.frameRate.den);
+  const perSegment = Math.max(1, Math.min(options.segmentFrames ?? fromSeconds ?? total, total));
   const segmentCount = Math.ceil(total / perSegment);
   const segmentFile = (k: number) => path.join(workDir, `segment-${String(k).padStart(6, '0')}.mkv`);
   const framesIn = (k: number) => Math.min(perSegment, total - k * perSegment);
@@ -201,6 +205,8 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
   }
   return {
     frames,
+    width: ow,
+    height: oh,
     transformed,
     segments: segmentCount,
     reusedSegments: reused.filter(Boolean).length,
