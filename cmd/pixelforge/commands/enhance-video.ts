@@ -6,6 +6,7 @@ import path from 'node:path';
 import { enhancerFromConfig } from '../../../internal/wiring/enhancer.ts';
 import { upscaleVideo } from '../../../internal/adapters/ffmpeg/video-pipeline.ts';
 import { UsageError } from '../../../internal/cli/command.ts';
+import type { VideoCodec } from '../../../internal/jobs/spec.ts';
 import { loadConfig } from '../../../internal/config/config.ts';
 import { modelForName } from '../../../internal/enhance/model-catalogue.ts';
 import { cliModelsDir } from './models.ts';
@@ -18,6 +19,8 @@ export interface EnhanceVideoFileOptions {
   scale: number | undefined;
   threads: number | undefined;
   json: boolean;
+  encoding?: { codec?: VideoCodec; crf?: number; preset?: string };
+  tile?: { size: number; pad: number };
 }
 
 export async function enhanceVideoFile(options: EnhanceVideoFileOptions): Promise<number> {
@@ -48,13 +51,14 @@ export async function enhanceVideoFile(options: EnhanceVideoFileOptions): Promis
       output: partial,
       workDir: work,
       scale,
+      ...options.encoding,
       signal: stop.signal,
       onProgress: (done, total) => progress.update(done, total),
       transform: async (rgb, width, height) =>
         (
           await enhancer.enhancePixels(
             { data: rgb, width, height, channels: 3 },
-            { model, scale },
+            { model, scale, ...(options.tile ? { tile: options.tile } : {}) },
             { signal: stop.signal },
           )
         ).data,

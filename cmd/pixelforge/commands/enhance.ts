@@ -4,7 +4,13 @@ import path from 'node:path';
 import { enhancerFromConfig } from '../../../internal/wiring/enhancer.ts';
 import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { loadConfig } from '../../../internal/config/config.ts';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../../internal/jobs/spec.ts';
+import {
+  ENCODER_PRESETS,
+  OUTPUT_FORMATS,
+  VIDEO_CODECS,
+  type OutputFormat,
+  type VideoCodec,
+} from '../../../internal/jobs/spec.ts';
 import type { AlphaMode, EnhanceRequest } from '../../../internal/ports/enhancer.ts';
 import { cliModelsDir } from './models.ts';
 import { modelForName } from '../../../internal/enhance/model-catalogue.ts';
@@ -28,8 +34,9 @@ const HELP = `Usage: pixelforge enhance <input> -o <output> [options]
 
 Upscales an image file on this machine with an installed model (no server needed) and prints what it wrote.
 A video (.mp4 .m4v .mov .mkv .webm .avi) is upscaled frame by frame into -o FILE.mkv or .mp4: every frame
-keeps its own time and the audio, subtitle and chapter streams are copied as they are (--model, --scale and
---threads apply). Progress goes to stderr. See \`pixelforge models list\` for the models and their scales.
+keeps its own time and the audio, subtitle and chapter streams are copied as they are (--model, --scale,
+--tile, --pad and --threads apply, and --codec h264|hevc, --crf 0–51 (default 18) and --preset (default medium)
+set the encoder). Progress goes to stderr. See \`pixelforge models list\` for the models and their scales.
 
 Options:
   -o, --output FILE   where to write the result (required); its extension (.png .jpg .webp .avif) sets the
@@ -50,6 +57,26 @@ Options:
       --priority N    with --remote: higher runs first when workers are busy (default 0)
 
 Exit codes: 0 written, 1 the engine refused or failed (the reason is printed), 2 bad arguments.`;
+
+/** --codec, --crf and --preset of a video, checked against what the encoders accept. */
+function videoEncoding(v: {
+  codec?: string | undefined;
+  crf?: string | undefined;
+  preset?: string | undefined;
+}) {
+  if (v.codec !== undefined && !(VIDEO_CODECS as readonly string[]).includes(v.codec))
+    throw new UsageError(`--codec must be ${VIDEO_CODECS.join(' or ')}, got ${JSON.stringify(v.codec)}`);
+  if (v.preset !== undefined && !(ENCODER_PRESETS as readonly string[]).includes(v.preset))
+    throw new UsageError(
+      `--preset must be one of ${ENCODER_PRESETS.join(', ')}, got ${JSON.stringify(v.preset)}`,
+    );
+  const crf = numberFlag('crf', v.crf, 0, 51);
+  return {
+    ...(v.codec ? { codec: v.codec as VideoCodec } : {}),
+    ...(crf === undefined ? {} : { crf }),
+    ...(v.preset ? { preset: v.preset } : {}),
+  };
+}
 
 /** Parses a number flag; a UsageError names the flag and the accepted range. */
 function numberFlag(name: string, text: string | undefined, min: number, max: number, integer = true) {
@@ -102,7 +129,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, uni
 
 export const command: Command = {
   name: 'enhance',
-  summary: 'upscale a local image file with a model',
+  summary: 'upscale a local image or video file with a model',
   help: HELP,
   async run(argv) {
     const args = parseCommandArgs(this, argv, {
@@ -119,6 +146,9 @@ export const command: Command = {
       json: { type: 'boolean' },
       remote: { type: 'boolean' },
       priority: { type: 'string' },
+      codec: { type: 'string' },
+      crf: { type: 'string' },
+      preset: { type: 'string' },
     });
     if (!args) return 0;
     const v = args.values;
@@ -159,6 +189,15 @@ export const command: Command = {
         scale: numberFlag('scale', v.scale, 1, 8),
         threads: numberFlag('threads', v.threads, 1, 256),
         json: v.json ?? false,
+        encoding: videoEncoding(v),
+        ...(v.tile === undefined
+          ? {}
+          : {
+              tile: {
+                size: numberFlag('tile', v.tile, 16, 4096)!,
+                pad: numberFlag('pad', v.pad, 0, 256) ?? 16,
+              },
+            }),
       });
     }
     const format = (v.format ?? EXTENSIONS[path.extname(v.output).toLowerCase()]) as OutputFormat | undefined;
