@@ -14,6 +14,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONSTANT_25, LONG_25, assertSameTiming, writeFlashVideo } from './support/av-sync.ts';
+import { uploadFlashVideo } from './support/videos.ts';
 import { jobEvents } from './support/job-events.ts';
 import { promisify } from 'node:util';
 import { createApiClient } from '../internal/cli/client.ts';
@@ -69,14 +70,6 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
   };
   let controller: RunningController = await startController(base, stack.conn, silentLogger);
   t.after(() => controller.stop());
-  const uploadVideo = async (file: string) => {
-    const res = await request('/v1/videos', {
-      method: 'POST',
-      body: uploadForm(await readFile(file), {}, path.basename(file)),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    return ((await res.json()) as { id: string }).id;
-  };
 
   const upload = await request('/v1/images', {
     method: 'POST',
@@ -151,11 +144,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
   await t.test(
     'a video: frames progress → Succeeded → the MKV downloads with the sound in sync',
     async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'pf-http-video-'));
-      t.after(() => rm(dir, { recursive: true, force: true }));
-      const source = path.join(dir, 'clip.mp4');
-      await writeFlashVideo(source, CONSTANT_25);
-      const videoId = await uploadVideo(source);
+      const { file: source, dir, videoId } = await uploadFlashVideo(request, t, CONSTANT_25, 'clip.mp4');
       const res = await request(
         '/v1/enhancements',
         json({ videoId, model: 'esrgan-slim', video: { preset: 'ultrafast' } }),
@@ -188,11 +177,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
   );
 
   await t.test('a video worker killed -9 mid-job is retried by the controller and resumes', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'pf-http-resume-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    const source = path.join(dir, 'long.mkv');
-    await writeFlashVideo(source, LONG_25);
-    const videoId = await uploadVideo(source);
+    const { file: source, dir, videoId } = await uploadFlashVideo(request, t, LONG_25, 'long.mkv');
     const res = await request(
       '/v1/enhancements',
       json({ videoId, model: 'esrgan-slim', video: { preset: 'ultrafast', segmentSeconds: 1 } }),

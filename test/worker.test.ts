@@ -9,10 +9,10 @@ import sharp from 'sharp';
 import { STREAMS, type AnyEvent } from '../internal/events/catalog.ts';
 import { newId } from '../internal/ids/ids.ts';
 import { SEGMENT_OF, WorkerExit, jobOutputKey } from '../internal/jobs/worker-contract.ts';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LONG_25, VARIABLE_25_50, assertSameTiming, writeFlashVideo } from './support/av-sync.ts';
+import { LONG_25, VARIABLE_25_50, assertSameTiming } from './support/av-sync.ts';
+import { uploadFlashVideo } from './support/videos.ts';
 import { jobEvents } from './support/job-events.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
@@ -55,12 +55,6 @@ function startWorker(
     exit: new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr }))),
     kill: (signal) => child.kill(signal),
   };
-}
-
-async function uploadVideo(stack: TestStack, bytes: Buffer): Promise<string> {
-  const res = await stack.request('/v1/videos', { method: 'POST', body: uploadForm(bytes, {}, 'clip.mp4') });
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
 }
 
 /** How many stored segments of `jobId` there are. */
@@ -185,11 +179,11 @@ test('the enhancement worker', async (t) => {
   await t.test(
     'a video job: every frame upscaled at its time, progress in frames, a variant of the video',
     async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'pf-worker-video-'));
-      t.after(() => rm(dir, { recursive: true, force: true }));
-      const source = path.join(dir, 'flash.mp4');
-      await writeFlashVideo(source, VARIABLE_25_50);
-      const videoId = await uploadVideo(stack, await readFile(source));
+      const {
+        file: source,
+        dir,
+        videoId,
+      } = await uploadFlashVideo(stack.request, t, VARIABLE_25_50, 'flash.mp4');
       const jobId = `job-video-${newId().toLowerCase()}`;
       const spec = {
         source: { videoId },
@@ -240,11 +234,7 @@ test('the enhancement worker', async (t) => {
   await t.test(
     'a video job killed mid-way resumes from its stored segments: at most one is done twice',
     async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'pf-worker-resume-'));
-      t.after(() => rm(dir, { recursive: true, force: true }));
-      const source = path.join(dir, 'long.mkv');
-      await writeFlashVideo(source, LONG_25);
-      const videoId = await uploadVideo(stack, await readFile(source));
+      const { file: source, dir, videoId } = await uploadFlashVideo(stack.request, t, LONG_25, 'long.mkv');
       const jobId = `job-resume-${newId().toLowerCase()}`;
       const segmentFrames = 25;
       const spec = {
@@ -297,11 +287,7 @@ test('the enhancement worker', async (t) => {
   await t.test(
     'SIGTERM mid-video stops within a frame: pf.job.cancelled, no output, no ffmpeg left',
     async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'pf-worker-term-'));
-      t.after(() => rm(dir, { recursive: true, force: true }));
-      const source = path.join(dir, 'long.mkv');
-      await writeFlashVideo(source, LONG_25);
-      const videoId = await uploadVideo(stack, await readFile(source));
+      const { videoId } = await uploadFlashVideo(stack.request, t, LONG_25, 'long.mkv');
       const jobId = `job-vterm-${newId().toLowerCase()}`;
       const worker = startWorker(stack, jobId, { source: { videoId }, model: 'esrgan-slim' });
       await eventually(

@@ -1,6 +1,6 @@
 // What readers of the videos read model get back, and the read side the video service needs.
 import type { Variant } from '../images/image.ts';
-import type { Page } from '../images/views.ts';
+import type { ImageContent, Page } from '../images/views.ts';
 import type { UploadedVideo } from './video.ts';
 
 export interface VideoView extends Omit<UploadedVideo, 'videoId' | 'blobKey' | 'uploader'> {
@@ -16,14 +16,8 @@ export interface VideoView extends Omit<UploadedVideo, 'videoId' | 'blobKey' | '
   updatedAt: Date;
 }
 
-export interface VideoContent {
-  blobKey: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  filename: string;
-  variants: Variant[];
-}
+/** Where the bytes of a video and its variants are: the same facts as an image's. */
+export type VideoContent = ImageContent;
 
 export interface VideoReadSide {
   video(id: string): Promise<VideoView | null>;

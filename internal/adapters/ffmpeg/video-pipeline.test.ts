@@ -153,7 +153,15 @@ describe('upscaleVideo', () => {
     });
     assert.deepEqual(
       { ...resumed, notes: undefined },
-      { frames: 100, width: 128, height: 96, transformed: 60, segments: 5, reusedSegments: 2, notes: undefined },
+      {
+        frames: 100,
+        width: 128,
+        height: 96,
+        transformed: 60,
+        segments: 5,
+        reusedSegments: 2,
+        notes: undefined,
+      },
     );
     assert.equal(seen[0], 40, 'the first frame transformed again is the first of segment 2');
     const uninterrupted = await upscaleVideo({

@@ -7,6 +7,19 @@ import { dayOf, type ReadModels } from './read-models.ts';
 import { POSTER_VARIANT } from '../../videos/video.ts';
 import type { VideoContent, VideoView } from '../../videos/views.ts';
 
+/** The document's variants, each with the URL of its bytes under `base` (`/v1/images/` or `/v1/videos/`). */
+function variantsWithUrls(base: string) {
+  return {
+    $map: {
+      input: '$variants',
+      as: 'v',
+      in: {
+        $mergeObjects: ['$$v', { url: { $concat: [base, '$_id', '/variants/', '$$v.name', '/content'] } }],
+      },
+    },
+  };
+}
+
 /** Projects an image document into its API shape, URLs computed by the database. */
 const imageViewStage = {
   $project: {
@@ -24,18 +37,7 @@ const imageViewStage = {
     tags: 1,
     status: 1,
     url: { $concat: ['/v1/images/', '$_id', '/content'] },
-    variants: {
-      $map: {
-        input: '$variants',
-        as: 'v',
-        in: {
-          $mergeObjects: [
-            '$$v',
-            { url: { $concat: ['/v1/images/', '$_id', '/variants/', '$$v.name', '/content'] } },
-          ],
-        },
-      },
-    },
+    variants: variantsWithUrls('/v1/images/'),
     createdAt: 1,
     updatedAt: 1,
   },
@@ -70,18 +72,7 @@ const videoViewStage = {
         null,
       ],
     },
-    variants: {
-      $map: {
-        input: '$variants',
-        as: 'v',
-        in: {
-          $mergeObjects: [
-            '$$v',
-            { url: { $concat: ['/v1/videos/', '$_id', '/variants/', '$$v.name', '/content'] } },
-          ],
-        },
-      },
-    },
+    variants: variantsWithUrls('/v1/videos/'),
     createdAt: 1,
     updatedAt: 1,
   },
