@@ -51,6 +51,7 @@ const PRINTER_COLUMNS = [
   { name: 'Progress', type: 'string', jsonPath: '.status.progress.summary' },
   { name: 'Model', type: 'string', jsonPath: '.spec.model' },
   { name: 'Image', type: 'string', jsonPath: '.spec.source.imageId', priority: 1 },
+  { name: 'Video', type: 'string', jsonPath: '.spec.source.videoId', priority: 1 },
   { name: 'Priority', type: 'integer', jsonPath: '.spec.priority', priority: 1 },
   { name: 'Attempts', type: 'integer', jsonPath: '.status.attempts', priority: 1 },
   { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
