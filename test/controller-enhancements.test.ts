@@ -167,6 +167,13 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
         unit: 'frames',
       });
       assert.match(done.outputUrl, new RegExp(`^/v1/videos/${videoId}/variants/`));
+      const listed = (await (await request(`/v1/enhancements?videoId=${videoId}`)).json()) as {
+        items: { id: string; videoId: string }[];
+      };
+      assert.deepEqual(
+        listed.items.map((j) => [j.id, j.videoId]),
+        [[accepted.id, videoId]],
+      );
       const download = await request(done.outputUrl);
       assert.equal(download.status, 200);
       assert.equal(download.headers.get('content-type'), 'video/x-matroska');

@@ -31,7 +31,13 @@ export type EnhancementRequest = z.infer<typeof EnhancementRequest>;
 /** Reads of the jobs read model. */
 export interface JobReads {
   get(id: string): Promise<JobView | null>;
-  list(query: { phase?: JobViewPhase; imageId?: string; limit: number; cursor?: string }): Promise<{
+  list(query: {
+    phase?: JobViewPhase;
+    imageId?: string;
+    videoId?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{
     items: JobView[];
     next: string | null;
   }>;

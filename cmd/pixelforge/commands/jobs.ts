@@ -4,7 +4,12 @@ import { UsageError, parseCommandArgs, type Command } from '../../../internal/cl
 import type { RemoteJob } from '../../../internal/cli/remote-enhance.ts';
 
 interface JobPage {
-  items: (RemoteJob & { imageId: string | null; model: string | null; createdAt: string })[];
+  items: (RemoteJob & {
+    imageId: string | null;
+    videoId: string | null;
+    model: string | null;
+    createdAt: string;
+  })[];
   next: string | null;
 }
 
@@ -18,7 +23,7 @@ const describe = (job: RemoteJob) => {
 export const command: Command = {
   name: 'jobs',
   summary: 'list, show, follow or cancel enhancement jobs',
-  help: `Usage: pixelforge jobs [--phase P] [--image ID] [--limit N] [--cursor C] [--json]
+  help: `Usage: pixelforge jobs [--phase P] [--image ID | --video ID] [--limit N] [--cursor C] [--json]
        pixelforge jobs show <id> [--json]
        pixelforge jobs watch <id>      follow a job until it ends (exit 1 unless it succeeded)
        pixelforge jobs cancel <id>
@@ -28,6 +33,7 @@ Phases: Pending, Scheduled, Running, Succeeded, Failed, Cancelled. Talks to PIXE
     const args = parseCommandArgs(this, argv, {
       phase: { type: 'string' },
       image: { type: 'string' },
+      video: { type: 'string' },
       limit: { type: 'string', default: '50' },
       cursor: { type: 'string' },
       json: { type: 'boolean' },
@@ -38,17 +44,18 @@ Phases: Pending, Scheduled, Running, Succeeded, Failed, Cancelled. Talks to PIXE
     const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
     if (action === undefined) {
-      const { phase, image, limit, cursor } = args.values;
+      const { phase, image, video, limit, cursor } = args.values;
       const query = new URLSearchParams({
         limit: limit!,
         ...(phase ? { phase } : {}),
         ...(image ? { imageId: image } : {}),
+        ...(video ? { videoId: video } : {}),
         ...(cursor ? { cursor } : {}),
       });
       const page = await client.call<JobPage>(`/v1/enhancements?${query}`);
       if (args.values.json) return (print(page), 0);
       for (const job of page.items)
-        process.stdout.write(`${describe(job)}  ${job.model ?? ''} ${job.imageId ?? ''}\n`);
+        process.stdout.write(`${describe(job)}  ${job.model ?? ''} ${job.imageId ?? job.videoId ?? ''}\n`);
       if (page.next) process.stdout.write(`more: pixelforge jobs --cursor ${page.next}\n`);
       return 0;
     }

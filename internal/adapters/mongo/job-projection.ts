@@ -9,6 +9,7 @@ type JobDoc = Omit<JobView, 'id'> & { _id: string };
 export interface JobListQuery {
   phase?: JobViewPhase;
   imageId?: string;
+  videoId?: string;
   /** At most this many (newest first). */
   limit: number;
   /** The `next` of the previous page. */
@@ -51,10 +52,11 @@ export function createJobProjection(db: Db): JobProjection {
       const doc = await jobs.findOne({ _id: id });
       return doc ? toView(doc) : null;
     },
-    async list({ phase, imageId, limit, cursor }) {
+    async list({ phase, imageId, videoId, limit, cursor }) {
       const filter: Filter<JobDoc> = {};
       if (phase) filter.phase = phase;
       if (imageId) filter.imageId = imageId;
+      if (videoId) filter.videoId = videoId;
       if (cursor) {
         const [at, id] = decodeCursor(cursor);
         filter.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: id } }];
@@ -73,6 +75,7 @@ export function createJobProjection(db: Db): JobProjection {
         jobs.createIndex({ createdAt: -1, _id: -1 }),
         jobs.createIndex({ phase: 1, createdAt: -1, _id: -1 }),
         jobs.createIndex({ imageId: 1, createdAt: -1, _id: -1 }),
+        jobs.createIndex({ videoId: 1, createdAt: -1, _id: -1 }),
       ]);
     },
   };

@@ -62,6 +62,7 @@ const IdParam = z.object({
 const ListQuery = z.object({
   phase: z.enum(JOB_PHASES).optional(),
   imageId: z.string().max(64).optional(),
+  videoId: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });
@@ -130,11 +131,12 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       },
     }),
     async (c) => {
-      const { phase, imageId, limit, cursor } = c.req.valid('query');
+      const { phase, imageId, videoId, limit, cursor } = c.req.valid('query');
       const page = await service.list({
         limit,
         ...(phase ? { phase } : {}),
         ...(imageId ? { imageId } : {}),
+        ...(videoId ? { videoId } : {}),
         ...(cursor ? { cursor } : {}),
       });
       return c.json({ items: page.items.map(enhancementJson), next: page.next }, 200);
