@@ -1,5 +1,5 @@
 // The ingress HTTP application: middleware, routes, error mapping. Tested with `app.request()`, no port.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { ValidationError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -18,14 +18,27 @@ import { createUploadSlots } from './upload-slots.ts';
 import { registerWebUi } from './web-ui.ts';
 
 /** Builds the app; every dependency comes in through `deps`. */
+/** True when a request carries no body bytes (no length, or a zero length, and no chunked encoding). */
+function hasNoBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  if (length !== null) return Number(length) === 0;
+  return !request.headers.has('transfer-encoding') && request.body === null;
+}
+
+/** One sentence for the first problem zod found: "name is required", not "expected string, received undefined". */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.join('.');
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    return where ? `${where} is required` : 'a JSON body is required';
+  if (issue.code === 'invalid_type' && !where) return `the body must be a JSON object (${issue.message})`;
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
+
 export function createApp(deps: AppDeps, logger: Logger) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) {
-        const issue = result.error.issues[0]!;
-        const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-        throw new ValidationError(`${where}${issue.message}`, result.error.issues);
-      }
+      if (!result.success)
+        throw new ValidationError(describeIssue(result.error.issues[0]!), result.error.issues);
     },
   });
   const metrics = createHttpMetrics();
@@ -41,7 +54,19 @@ export function createApp(deps: AppDeps, logger: Logger) {
   app.use('/v1/*', async function limitJsonBodies(c, next) {
     if ((c.req.path === '/v1/images' || c.req.path === '/v1/videos') && c.req.method === 'POST')
       return next();
-    return bodyLimit({ maxSize: 64 * 1024 })(c, next);
+    if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
+    return bodyLimit({ maxSize: 64 * 1024 })(c, async () => {
+      // An absent or blank body reads as `{}`, so that validation names the fields that are missing.
+      const text = hasNoBody(c.req.raw) ? '' : await c.req.text();
+      if (text.trim() === '') {
+        const headers = new Headers(c.req.raw.headers);
+        headers.set('content-type', 'application/json');
+        headers.delete('content-length');
+        c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers, body: '{}' });
+        c.req.bodyCache = {};
+      }
+      await next();
+    });
   });
   // One bound for every upload route: each upload in flight holds a few MB of buffers in this process.
   const uploadSlots = createUploadSlots({ limit: deps.maxConcurrentUploads });

@@ -52,9 +52,17 @@ export function createErrorHandler(logger: Logger) {
           : status === 401
             ? ErrorCode.Unauthorized
             : ErrorCode.Validation;
-      return c.json({ code, message: err.message || 'bad request' } satisfies Problem, status);
+      return c.json({ code, message: plainMessage(err.message) || 'bad request' } satisfies Problem, status);
     }
     logger.error('unhandled error', { err, path: c.req.path, stack: err.stack });
     return c.json({ code: ErrorCode.Internal, message: 'internal error' } satisfies Problem, 500);
   };
+}
+
+/** Hono's own 400s, said the way the rest of the API says things. */
+function plainMessage(message: string): string {
+  if (/^Malformed JSON/i.test(message)) return 'the body is not valid JSON';
+  if (/^Invalid HTTP header: Content-Type/i.test(message))
+    return 'send the body as JSON, with Content-Type: application/json';
+  return message;
 }

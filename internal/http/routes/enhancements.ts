@@ -107,7 +107,7 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       description:
         'Send `Idempotency-Key` to make a retried request name the same job. External systems may publish `pf.enhancement.requested` on NATS instead.',
       security: [{ apiKey: [] }],
-      request: { body: { content: { 'application/json': { schema: EnhancementRequest } } } },
+      request: { body: { required: true, content: { 'application/json': { schema: EnhancementRequest } } } },
       responses: { 202: jsonContent(Accepted, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
     }),
     async (c) => {

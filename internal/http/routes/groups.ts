@@ -23,7 +23,7 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       path: '/v1/groups',
       summary: 'Create a group (names are unique, case-insensitively)',
       security: [{ apiKey: [] }],
-      request: { body: { content: { 'application/json': { schema: GroupBody } } } },
+      request: { body: { required: true, content: { 'application/json': { schema: GroupBody } } } },
       responses: { 201: jsonContent(GroupCreated, 'Created'), ...problemResponses(400, 401, 409, 503) },
     }),
     async (c) => {

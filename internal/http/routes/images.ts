@@ -111,7 +111,10 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       path: '/v1/images/{id}',
       summary: 'Change the uploader or tags of an image',
       security: [{ apiKey: [] }],
-      request: { params: ImageIdParam, body: { content: { 'application/json': { schema: MetadataBody } } } },
+      request: {
+        params: ImageIdParam,
+        body: { required: true, content: { 'application/json': { schema: MetadataBody } } },
+      },
       responses: { 200: jsonContent(Written, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
     }),
     async (c) => {
@@ -127,7 +130,10 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       path: '/v1/images/{id}/status',
       summary: `Move an image through the review workflow (${IMAGE_STATUSES.join(', ')})`,
       security: [{ apiKey: [] }],
-      request: { params: ImageIdParam, body: { content: { 'application/json': { schema: StatusChange } } } },
+      request: {
+        params: ImageIdParam,
+        body: { required: true, content: { 'application/json': { schema: StatusChange } } },
+      },
       responses: {
         200: jsonContent(Written.extend({ status: z.enum(IMAGE_STATUSES) }), 'Accepted'),
         ...problemResponses(400, 401, 404, 503),
