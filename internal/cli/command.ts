@@ -38,3 +38,17 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     throw new UsageError(`${(err as Error).message}\n\n${command.help.trim()}`);
   }
 }
+
+/** Parses a number flag; a UsageError names the flag and the accepted range. */
+export function numberFlag(name: string, text: string | undefined, min: number, max: number, integer = true) {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new UsageError(
+      `--${name} must be ${integer ? 'a whole number' : 'a number'}, got ${JSON.stringify(text)}`,
+    );
+  }
+  if (value < min || value > max)
+    throw new UsageError(`--${name} must be from ${min} to ${max}, got ${text}`);
+  return value;
+}

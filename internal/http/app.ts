@@ -28,6 +28,12 @@ function hasNoBody(request: Request): boolean {
 /** One sentence for the first problem zod found: "name is required", not "expected string, received undefined". */
 export function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    // Queries say so in their own message (schemas.ts queryObject); a JSON body names its unknown fields.
+    if (issue.message.startsWith('unknown query parameter')) return issue.message;
+    const names = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${names}${where ? ` in ${where}` : ''}`;
+  }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
     return where ? `${where} is required` : 'a JSON body is required';
   if (issue.code === 'invalid_type' && !where) return `the body must be a JSON object (${issue.message})`;

@@ -78,13 +78,25 @@ export const MetadataBody = z
   .strict()
   .refine((b) => b.uploader !== undefined || b.tags !== undefined, 'give uploader or tags');
 
-export const GroupBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+export const GroupBody = z.object({ name: z.string().trim().min(1).max(200) });
 export const GroupCreated = z.object({
   id: z.string(),
   name: z.string(),
   createdAt: z.string(),
   seq: z.number().int(),
 });
+
+/** A query's schema: unknown parameters are refused, naming them and the accepted ones. */
+export function queryObject<T extends z.ZodRawShape>(shape: T) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown query parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+            .map((k) => JSON.stringify(k))
+            .join(', ')}; accepted: ${Object.keys(shape).join(', ')}`
+        : undefined,
+  });
+}
 
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const Cursor = z.string().max(512).optional();
@@ -96,19 +108,30 @@ const After = z.coerce
   .openapi({ description: 'Wait until the read models include this stream sequence (read-your-writes).' });
 const StatusFilter = z.enum(IMAGE_STATUSES).optional();
 
-export const ImagesQuery = z.object({
-  group: Id.optional(),
+export const ImagesQuery = queryObject({
+  group: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: 'A group id, or a group name (any case).' }),
   status: StatusFilter,
   limit: Limit,
   cursor: Cursor,
   after: After,
 });
-export const GroupsQuery = z.object({ status: StatusFilter, limit: Limit, cursor: Cursor, after: After });
-export const StatisticsQuery = z.object({
+export const GroupsQuery = queryObject({
+  status: StatusFilter,
+  limit: Limit,
+  cursor: Cursor,
+  after: After,
+});
+export const StatisticsQuery = queryObject({
   days: z.coerce.number().int().min(1).max(3650).default(30),
   after: After,
 });
-export const AfterQuery = z.object({ after: After });
+export const AfterQuery = queryObject({ after: After });
 
 export const ImagePage = z.object({ items: z.array(Image), nextCursor: z.string().nullable() });
 export const GroupPage = z.object({
@@ -191,5 +214,5 @@ export const VideoUploaded = Video.omit({ variants: true, updatedAt: true, poste
   })
   .openapi('VideoUploaded');
 
-export const VideosQuery = z.object({ limit: Limit, cursor: Cursor, after: After });
+export const VideosQuery = queryObject({ limit: Limit, cursor: Cursor, after: After });
 export const VideoPage = z.object({ items: z.array(Video), nextCursor: z.string().nullable() });

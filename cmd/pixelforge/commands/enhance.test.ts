@@ -142,3 +142,19 @@ test('pixelforge models list shows every installed model with its scales and lic
   assert.match(stdout, /^NAME\s+SCALES\s+DEFAULT\s+LICENCE\s+SOURCE/);
   assert.match(stdout, /esrgan-slim\s+×4 ×2 ×3 ×8\s+×4\s+MIT\s+@upscalerjs\/esrgan-slim@1\.0\.0/);
 });
+
+test('bad flag values of client commands exit 2 with a sentence, before anything is sent', async () => {
+  for (const [args, message] of [
+    [['stats', '--days', 'abc'], /--days must be a whole number, got "abc"/],
+    [['stats', '--days', '0'], /--days must be from 1 to 3650, got 0/],
+    [
+      ['videos', 'enhance', '01JCZ3Q4Y8N7X5V2W1T0S9R8P7', '--model', 'video', '--crf', 'high'],
+      /--crf must be/,
+    ],
+  ] as const) {
+    const { code, stderr } = await pixelforge([...args]);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assert.match(stderr, message);
+    assert.doesNotMatch(stderr, /at .*\.ts:\d+|NaN/);
+  }
+});

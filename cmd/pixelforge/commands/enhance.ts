@@ -2,7 +2,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { enhancerFromConfig } from '../../../internal/wiring/enhancer.ts';
-import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
+import { UsageError, numberFlag, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { loadConfig } from '../../../internal/config/config.ts';
 import {
   ENCODER_PRESETS,
@@ -76,20 +76,6 @@ function videoEncoding(v: {
     ...(crf === undefined ? {} : { crf }),
     ...(v.preset ? { preset: v.preset } : {}),
   };
-}
-
-/** Parses a number flag; a UsageError names the flag and the accepted range. */
-function numberFlag(name: string, text: string | undefined, min: number, max: number, integer = true) {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new UsageError(
-      `--${name} must be ${integer ? 'a whole number' : 'a number'}, got ${JSON.stringify(text)}`,
-    );
-  }
-  if (value < min || value > max)
-    throw new UsageError(`--${name} must be from ${min} to ${max}, got ${text}`);
-  return value;
 }
 
 /**

@@ -1,6 +1,6 @@
 // `pixelforge stats`: images created in the last N days, by current status.
 import { createApiClient } from '../../../internal/cli/client.ts';
-import { parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
+import { numberFlag, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 
 export const command: Command = {
   name: 'stats',
@@ -14,9 +14,8 @@ Images created in the last --days days (UTC, today included) by their current st
       json: { type: 'boolean' },
     });
     if (!args) return 0;
-    const stats = await (
-      await createApiClient()
-    ).call<Record<string, number>>(`/v1/statistics?days=${args.values.days}`);
+    const days = numberFlag('days', args.values.days, 1, 3650);
+    const stats = await (await createApiClient()).call<Record<string, number>>(`/v1/statistics?days=${days}`);
     if (args.values.json) process.stdout.write(`${JSON.stringify(stats)}\n`);
     else for (const [status, n] of Object.entries(stats)) process.stdout.write(`${status.padEnd(9)}${n}\n`);
     return 0;

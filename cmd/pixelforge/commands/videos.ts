@@ -2,7 +2,7 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { createApiClient } from '../../../internal/cli/client.ts';
-import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
+import { UsageError, numberFlag, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { runRemoteJob } from './enhance-remote.ts';
 
 interface Video {
@@ -129,13 +129,13 @@ Talks to PIXELFORGE_URL. To upscale a video file on this machine instead: pixelf
         const video = {
           ...(values.codec ? { codec: values.codec } : {}),
           ...(values.container ? { container: values.container } : {}),
-          ...(values.crf ? { crf: number('crf', values.crf)! } : {}),
+          ...(values.crf ? { crf: numberFlag('crf', values.crf, 0, 51)! } : {}),
           ...(values.preset ? { preset: values.preset } : {}),
           ...(values['segment-seconds']
-            ? { segmentSeconds: number('segment-seconds', values['segment-seconds'])! }
+            ? { segmentSeconds: numberFlag('segment-seconds', values['segment-seconds'], 1, 600, false)! }
             : {}),
         };
-        const scale = number('scale', values.scale);
+        const scale = numberFlag('scale', values.scale, 1, 8);
         return runRemoteJob(
           client,
           { videoId, model: values.model, ...(scale ? { scale } : {}), video },

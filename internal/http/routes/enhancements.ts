@@ -8,7 +8,7 @@ import { EnhancementRequest, endsJob, type EnhancementService } from '../../jobs
 import { JOB_PHASES } from '../../resources/enhancement-job.ts';
 import { jobOutputKey } from '../../jobs/worker-contract.ts';
 import type { App } from '../context.ts';
-import { jsonContent, problemResponses } from '../schemas.ts';
+import { jsonContent, problemResponses, queryObject } from '../schemas.ts';
 
 const Enhancement = z
   .object({
@@ -59,7 +59,7 @@ const IdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' } }),
 });
 
-const ListQuery = z.object({
+const ListQuery = queryObject({
   phase: z.enum(JOB_PHASES).optional(),
   imageId: z.string().max(64).optional(),
   videoId: z.string().max(64).optional(),

@@ -1,6 +1,7 @@
 // /v1/images: streamed uploads, metadata, review status, deletion, listings and the bytes themselves.
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError, ValidationError } from '../../errors/errors.ts';
+import { groupIdForName, isId } from '../../ids/ids.ts';
 import { IMAGE_STATUSES } from '../../images/status.ts';
 import { parsedFields, receiveUpload } from '../receive-upload.ts';
 import type { UploadSlots } from '../upload-slots.ts';
@@ -175,7 +176,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       const { group, status, limit, cursor } = c.req.valid('query');
       const page = await queries.images({
         limit,
-        ...(group ? { group } : {}),
+        ...(group ? { group: isId(group) ? group : groupIdForName(group) } : {}),
         ...(status ? { status } : {}),
         ...(cursor ? { cursor } : {}),
       });
