@@ -119,13 +119,6 @@ Talks to PIXELFORGE_URL. To upscale a video file on this machine instead: pixelf
         const videoId = needId(rest, this.help);
         if (!values.model)
           throw new UsageError(`--model is required (see \`pixelforge models\`)\n\n${this.help}`);
-        const number = (flag: string, value: string | undefined) => {
-          if (value === undefined) return undefined;
-          const n = Number(value);
-          if (!Number.isFinite(n))
-            throw new UsageError(`--${flag} must be a number, not ${JSON.stringify(value)}`);
-          return n;
-        };
         const video = {
           ...(values.codec ? { codec: values.codec } : {}),
           ...(values.container ? { container: values.container } : {}),
