@@ -15,7 +15,10 @@ ensure_npm() {
   want=$(sha256sum package-lock.json package.json | sha256sum | cut -c1-64)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's CPU binary ships in the package; its install script (where npm runs it) would download
+  # the CUDA provider, which nothing here can reach. An environment variable, not .npmrc: npm 11 warns about
+  # every unknown .npmrc key on every npm and npx command.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 }
 

@@ -158,3 +158,12 @@ test('bad flag values of client commands exit 2 with a sentence, before anything
     assert.doesNotMatch(stderr, /at .*\.ts:\d+|NaN/);
   }
 });
+
+test('npx pixelforge prints no npm warnings', async () => {
+  const { stderr } = await new Promise<{ stderr: string }>((resolve, reject) =>
+    execFile('npx', ['--no-install', 'pixelforge', '--help'], (err, _stdout, stderr) =>
+      err ? reject(err) : resolve({ stderr }),
+    ),
+  );
+  assert.doesNotMatch(stderr, /npm warn/i);
+});
