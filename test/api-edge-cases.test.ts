@@ -2,7 +2,13 @@
 // query parameters that are refused rather than silently ignored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestStack } from './support/stack.ts';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { listen } from '../internal/wiring/ingress.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
+import { TEST_API_KEY, startTestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 
 test('API edge cases', async (t) => {
@@ -57,5 +63,51 @@ test('API edge cases', async (t) => {
       const name = /\?([a-z]+)=/.exec(path)![1]!;
       assert.match(body.message, new RegExp(`unknown query parameter.*${name}`), body.message);
     }
+  });
+});
+
+test('an upload over the limit gets its 413 however the client sends it, and the CLI says so before sending', async (t) => {
+  const limit = 1024 * 1024;
+  await using stack = await startTestStack({ env: { PIXELFORGE_MAX_UPLOAD_BYTES: String(limit) } });
+  await using server = await listen(stack.app, 0, '127.0.0.1');
+
+  await t.test('GET /v1/info gives the version and the limits', async () => {
+    const info = (await (await fetch(`${server.url}/v1/info`)).json()) as {
+      version: string;
+      limits: { maxUploadBytes: number; maxPixels: number; maxVideoBytes: number };
+    };
+    assert.match(info.version, /^\d+\.\d+\.\d+/);
+    assert.equal(info.limits.maxUploadBytes, limit);
+    assert.ok(info.limits.maxPixels > 0 && info.limits.maxVideoBytes > 0);
+  });
+
+  await t.test('a body three times the limit: fetch sees 413 payload_too_large, every time', async () => {
+    const big = Buffer.alloc(3 * limit, 1);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${server.url}/v1/images`, {
+        method: 'POST',
+        headers: { 'x-api-key': TEST_API_KEY },
+        body: uploadForm(big, { group: 'big' }, 'big.jpg'),
+      });
+      const body = (await res.json()) as { code: string; message: string };
+      assert.deepEqual([res.status, body.code], [413, 'payload_too_large'], `attempt ${i}`);
+    }
+  });
+
+  await t.test('pixelforge upload refuses the file before sending it, naming both sizes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pf-big-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'big.jpg');
+    await writeFile(file, Buffer.alloc(3 * limit, 1));
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', 'upload', file, '--group', 'big'],
+        { env: { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY } },
+        (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }),
+      ),
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /refused: too large: 3\.0 MiB, the server takes at most 1\.0 MiB/);
   });
 });

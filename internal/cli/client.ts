@@ -46,3 +46,28 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
     },
   };
 }
+
+/** The server's upload limits (GET /v1/info), or null from a server too old to say. */
+export async function uploadLimits(
+  client: ApiClient,
+): Promise<{ maxUploadBytes: number; maxVideoBytes?: number } | null> {
+  return client
+    .call<{ limits: { maxUploadBytes: number; maxVideoBytes?: number } }>('/v1/info')
+    .then((info) => info.limits)
+    .catch((err: unknown) => {
+      if (err instanceof PixelforgeError && err.code === ErrorCode.NotFound) return null;
+      throw err;
+    });
+}
+
+/** "12.3 MiB". */
+export function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
+}
+
+/** The reason a file of `size` bytes is not sent, or null when it fits `limit`. */
+export function tooLarge(size: number, limit: number | undefined): string | null {
+  return limit !== undefined && size > limit
+    ? `too large: ${mebibytes(size)}, the server takes at most ${mebibytes(limit)}`
+    : null;
+}

@@ -12,6 +12,13 @@ import type { VideoService } from '../videos/video-service.ts';
 export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { actor: string } };
 export type App = OpenAPIHono<AppEnv>;
 
+export interface UploadLimitsInfo {
+  maxUploadBytes: number;
+  maxPixels: number;
+  maxVideoBytes?: number;
+  maxVideoSeconds?: number;
+}
+
 export interface AppDeps {
   images: ImageService;
   queries: Pick<Queries, 'images' | 'groups' | 'groupDetail' | 'statistics'>;
@@ -24,6 +31,8 @@ export interface AppDeps {
   /** Uploads streamed at once by this process; more wait for a slot. */
   maxConcurrentUploads: number;
   readWaitMs: number;
+  /** What GET /v1/info reports: the version and the limits a client should check before sending. */
+  info: { version: string; limits: UploadLimitsInfo };
   /** /v1/videos; absent in apps built without video support. */
   videos?: { service: VideoService; maxUploadBytes: number };
   /** /v1/enhancements; absent in apps built without the jobs read model. */

@@ -7,15 +7,32 @@ import type { AppEnv } from './context.ts';
 import { parseUpload, type UploadParts } from './multipart.ts';
 import type { UploadSlots } from './upload-slots.ts';
 
+/** How far over the limit a declared body is still read and dropped, so that the client sees the 413. */
+const DRAIN_BOUND = 64 * 1024 * 1024;
+
+/** Reads the request body to its end and drops it; false when that takes over 10 s. */
+async function drained(c: Context<AppEnv>): Promise<boolean> {
+  const incoming = c.env?.incoming;
+  const done = incoming
+    ? new Promise<boolean>((resolve) => {
+        incoming.once('end', () => resolve(true)).once('error', () => resolve(false));
+        incoming.resume();
+      })
+    : (c.req.raw.body?.cancel() ?? Promise.resolve()).then(() => true);
+  return Promise.race([done, new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
+}
+
 export async function receiveUpload(
   c: Context<AppEnv>,
   { maxBytes, slots }: { maxBytes: number; slots: UploadSlots },
   handle: (parts: UploadParts) => Promise<Response>,
 ): Promise<Response> {
   const declared = Number(c.req.header('content-length'));
-  // Refuse what is certainly too big before reading it; multipart framing needs a little slack.
+  // Refuse what is certainly too big before storing any of it; multipart framing needs a little slack. A
+  // body up to DRAIN_BOUND over the limit is read and dropped first: a client that is still sending when the
+  // answer comes (fetch, curl) would otherwise see a reset connection (EPIPE) instead of the 413.
   if (declared > maxBytes + 64 * 1024) {
-    c.header('Connection', 'close');
+    if (declared > maxBytes + DRAIN_BOUND || !(await drained(c))) c.header('Connection', 'close');
     throw new PayloadTooLargeError(maxBytes);
   }
   const release = await slots.acquire();

@@ -12,6 +12,7 @@ import { buildEnhancementService } from './enhancements.ts';
 import { createVideoInspector } from '../adapters/ffmpeg/video-inspector.ts';
 import { videoLimitsOf } from './video-limits.ts';
 import { createVideoService } from '../videos/video-service.ts';
+import { PIXELFORGE_VERSION } from './version.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
@@ -35,6 +36,15 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
       maxConcurrentUploads: config.PIXELFORGE_MAX_CONCURRENT_UPLOADS,
       readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
+      info: {
+        version: PIXELFORGE_VERSION,
+        limits: {
+          maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
+          maxPixels: config.PIXELFORGE_MAX_PIXELS,
+          maxVideoBytes: config.PIXELFORGE_MAX_VIDEO_BYTES,
+          maxVideoSeconds: config.PIXELFORGE_MAX_VIDEO_SECONDS,
+        },
+      },
       enhancements: buildEnhancementService(config, conn),
       videos: {
         service: createVideoService({

@@ -1,7 +1,8 @@
 // `pixelforge upload <files…> --group G`: streams each file to POST /v1/images.
 import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createApiClient } from '../../../internal/cli/client.ts';
+import { createApiClient, tooLarge, uploadLimits } from '../../../internal/cli/client.ts';
 import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 
 export const command: Command = {
@@ -22,9 +23,13 @@ Exit code 1 when any file was refused; the reason is printed beside it.`,
     if (!group) throw new UsageError(`--group is required\n\n${this.help}`);
     if (args.positionals.length === 0) throw new UsageError(`give at least one file\n\n${this.help}`);
     const api = await createApiClient();
+    const limits = await uploadLimits(api);
     let failed = 0;
     for (const path of args.positionals) {
       try {
+        // Checked here: a server refusing a large body early can only reset the connection mid-send.
+        const refusal = tooLarge((await stat(path)).size, limits?.maxUploadBytes);
+        if (refusal) throw new Error(refusal);
         const form = new FormData();
         form.append('group', group);
         if (uploader) form.append('uploader', uploader);

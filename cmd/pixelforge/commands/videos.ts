@@ -1,7 +1,8 @@
 // `pixelforge videos`: videos over the HTTP API — upload, list, show, upscale on the server, delete.
 import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createApiClient } from '../../../internal/cli/client.ts';
+import { createApiClient, tooLarge, uploadLimits } from '../../../internal/cli/client.ts';
 import { UsageError, numberFlag, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { runRemoteJob } from './enhance-remote.ts';
 
@@ -72,9 +73,12 @@ Talks to PIXELFORGE_URL. To upscale a video file on this machine instead: pixelf
     switch (action) {
       case 'upload': {
         if (rest.length === 0) throw new UsageError(`give at least one video file\n\n${this.help}`);
+        const limits = await uploadLimits(client);
         let failed = 0;
         for (const path of rest) {
           try {
+            const refusal = tooLarge((await stat(path)).size, limits?.maxVideoBytes);
+            if (refusal) throw new Error(refusal);
             const form = new FormData();
             if (values.uploader) form.append('uploader', values.uploader);
             if (values.tags) form.append('tags', values.tags);

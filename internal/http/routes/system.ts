@@ -4,8 +4,11 @@ import type { App, AppDeps } from '../context.ts';
 import { renderDocsPage } from '../docs-page.ts';
 import { STREAMS, eventJsonSchemas } from '../../events/catalog.ts';
 
-export function registerSystemRoutes(app: App, { ready }: AppDeps, registry: Registry): void {
+export function registerSystemRoutes(app: App, { ready, info }: AppDeps, registry: Registry): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  // The version and limits: a client checks a file against them before sending it.
+  app.get('/v1/info', (c) => c.json(info));
 
   app.get('/readyz', async (c) => {
     const checks = await Promise.all(
