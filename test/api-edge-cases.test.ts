@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,5 +111,52 @@ test('an upload over the limit gets its 413 however the client sends it, and the
     );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /refused: too large: 3\.0 MiB, the server takes at most 1\.0 MiB/);
+  });
+});
+
+test('start-up and connection mistakes are one sentence, not a stack', async (t) => {
+  await using stack = await startTestStack({ projector: false });
+  await using server = await listen(stack.app, 0, '127.0.0.1');
+  const cli = (args: string[], env: Record<string, string | undefined>) =>
+    new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', ...args],
+        { env: { ...process.env, PIXELFORGE_API_KEY: undefined, ...env } },
+        (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }),
+      ),
+    );
+
+  await t.test('PIXELFORGE_URL at a server that is not Pixelforge', async () => {
+    const other = createServer((_req, res) => res.end('<html>a router login page</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => other.close(resolve)));
+    const { port } = other.address() as AddressInfo;
+    const { code, stderr } = await cli(['groups'], { PIXELFORGE_URL: `http://127.0.0.1:${port}` });
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /answered HTTP 200 with .*not Pixelforge's JSON; is PIXELFORGE_URL the Pixelforge API\?/,
+    );
+    assert.doesNotMatch(stderr, /SyntaxError|\n\s+at /);
+  });
+
+  await t.test('a write without a key says where the key file was looked for', async () => {
+    const { code, stderr } = await cli(['upload', 'package.json', '--group', 'g'], {
+      PIXELFORGE_URL: server.url,
+      PIXELFORGE_DATA_DIR: '/nonexistent/pixelforge-data',
+    });
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /needs an API key: set PIXELFORGE_API_KEY, or .*\/nonexistent\/pixelforge-data\/admin\.key/,
+    );
+  });
+
+  await t.test('a port in use is refused with a sentence', async () => {
+    await assert.rejects(listen(stack.app, server.port, '127.0.0.1'), (err: Error) => {
+      assert.match(err.message, new RegExp(`port ${server.port} on 127\\.0\\.0\\.1 is already in use`));
+      return true;
+    });
   });
 });

@@ -12,9 +12,10 @@ export interface ApiClient {
 /** PIXELFORGE_URL (default http://127.0.0.1:8080) and PIXELFORGE_API_KEY (default <data dir>/admin.key). */
 export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
   const baseUrl = (env.PIXELFORGE_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`).replace(/\/$/, '');
+  const keyFile = resolve(env.PIXELFORGE_DATA_DIR ?? '.data', 'admin.key');
   const key =
     env.PIXELFORGE_API_KEY ??
-    (await readFile(resolve(env.PIXELFORGE_DATA_DIR ?? '.data', 'admin.key'), 'utf8').then(
+    (await readFile(keyFile, 'utf8').then(
       (k) => k.trim(),
       () => undefined,
     ));
@@ -34,7 +35,21 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
         );
       }
       const text = await res.text();
-      const body = text ? JSON.parse(text) : null;
+      let body;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        throw new PixelforgeError(
+          ErrorCode.Unavailable,
+          `${baseUrl} answered HTTP ${res.status} with ${res.headers.get('content-type') ?? 'no content type'}, not Pixelforge's JSON; is PIXELFORGE_URL the Pixelforge API?`,
+        );
+      }
+      if (res.status === 401 && !key) {
+        throw new PixelforgeError(
+          ErrorCode.Unauthorized,
+          `this needs an API key: set PIXELFORGE_API_KEY, or run where \`pixelforge up\` wrote ${keyFile}`,
+        );
+      }
       if (!res.ok) {
         throw new PixelforgeError(
           (body?.code as Code) ?? ErrorCode.Internal,

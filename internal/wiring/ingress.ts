@@ -13,6 +13,7 @@ import { createVideoInspector } from '../adapters/ffmpeg/video-inspector.ts';
 import { videoLimitsOf } from './video-limits.ts';
 import { createVideoService } from '../videos/video-service.ts';
 import { PIXELFORGE_VERSION } from './version.ts';
+import { ErrorCode, PixelforgeError } from '../errors/errors.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
@@ -87,7 +88,16 @@ export function listen(app: IngressApp, port: number, host: string): Promise<Lis
           [Symbol.asyncDispose]: close,
         });
       });
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new PixelforgeError(
+                ErrorCode.Unavailable,
+                `port ${port} on ${host} is already in use by another program; set PORT to a free port (0 picks one)`,
+              )
+            : err,
+        ),
+      );
     } catch (err) {
       reject(err);
     }
