@@ -55,6 +55,8 @@ export interface EnhancementServiceDeps {
   feed: JobEventFeed;
   imageExists(imageId: string): Promise<boolean>;
   videoExists(videoId: string): Promise<boolean>;
+  /** Throws a ValidationError naming the installed models or the model's scales when the pair cannot run. */
+  checkModel?(model: string, scale: number | undefined): Promise<void>;
   /** Read-your-writes: waits until the jobs read model has applied everything published so far. */
   caughtUp(timeoutMs: number): Promise<boolean>;
   readWaitMs: number;
@@ -92,6 +94,7 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
         ...(videoId ? { video: video ?? {} } : {}),
       });
       if (!spec.success) throw new ValidationError(spec.error.issues[0]!.message, spec.error.issues);
+      await deps.checkModel?.(spec.data.model, spec.data.scale);
       if (imageId && !(await deps.imageExists(imageId))) throw new NotFoundError('image', imageId);
       if (videoId && !(await deps.videoExists(videoId))) throw new NotFoundError('video', videoId);
       const id = jobIdFor(actor, idempotencyKey);

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelIntegrityError, ModelManifestError } from '../../enhance/enhance-errors.ts';
@@ -19,6 +19,26 @@ describe('model registry', () => {
   it('lists every valid manifest and skips folders without one', async () => {
     const names = (await createModelRegistry(dir).manifests()).map((m) => m.name).sort();
     assert.deepEqual(names, ['conv', 'nearest', 'nearest-unit']);
+  });
+
+  it('follows a linked model folder, and skips a link to a file', async () => {
+    const linked = await mkdtemp(join(tmpdir(), 'pf-registry-links-'));
+    try {
+      await symlink(join(dir, 'nearest'), join(linked, 'nearest'));
+      await symlink(join(dir, 'nearest', 'manifest.json'), join(linked, 'stray-file'));
+      const registry = createModelRegistry(linked);
+      assert.deepEqual(
+        (await registry.manifests()).map((m) => m.name),
+        ['nearest'],
+      );
+      const resolved = resolveVariant(await registry.manifests(), 'nearest', 4);
+      assert.deepEqual(
+        await registry.readVerified(resolved),
+        await readFile(join(dir, 'nearest', 'x4.onnx')),
+      );
+    } finally {
+      await rm(linked, { recursive: true, force: true });
+    }
   });
 
   it('treats a missing directory as no models', async () => {

@@ -29,14 +29,17 @@ export function createModelRegistry(modelsDir: string): ModelRegistry {
       if (err.code === 'ENOENT') return [];
       throw err;
     });
-    for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'))) {
+    // Linked folders count: operators often keep large weights elsewhere and link them in.
+    for (const entry of entries.filter(
+      (e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.'),
+    )) {
       const dir = resolve(modelsDir, entry.name);
       const path = join(dir, 'manifest.json');
       let text: string;
       try {
         text = await readFile(path, 'utf8');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) continue;
         throw err;
       }
       let json: unknown;
