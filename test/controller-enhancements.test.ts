@@ -16,6 +16,9 @@ import path from 'node:path';
 import { CONSTANT_25, LONG_25, assertSameTiming, writeFlashVideo } from './support/av-sync.ts';
 import { uploadFlashVideo } from './support/videos.ts';
 import { modelsWithFakes } from './support/fake-models.ts';
+import { createNatsPublisher } from '../internal/adapters/nats/publisher.ts';
+import { STREAMS } from '../internal/events/catalog.ts';
+import { REQUESTS_CONSUMER } from '../internal/wiring/controller-consumers.ts';
 import { jobEvents } from './support/job-events.ts';
 import { promisify } from 'node:util';
 import { createApiClient } from '../internal/cli/client.ts';
@@ -121,6 +124,41 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     assert.equal((await request('/v1/enhancements/nope')).status, 404);
     assert.equal((await request('/v1/enhancements/NOT_AN_ID')).status, 400);
   });
+
+  await t.test(
+    'a NATS request for a model that is not installed is dead-lettered with the reason',
+    async () => {
+      await createNatsPublisher(stack.conn.bus.js, { source: 'test' }).publish(
+        'pf.enhancement.requested',
+        'nats-bad-model',
+        { jobId: 'nats-bad-model', spec: { source: { imageId }, model: 'esrgan-fooo' } },
+      );
+      const { jsm } = stack.conn.bus;
+      const letter = await eventually(async () => {
+        const last = (await jsm.streams.info(STREAMS.deadLetters.name)).state.last_seq;
+        for (let seq = 1; seq <= last; seq++) {
+          const message = await jsm.streams.getMessage(STREAMS.deadLetters.name, { seq }).catch(() => null);
+          if (message?.subject === `pfdlq.${REQUESTS_CONSUMER}`)
+            return message.header.get('Pixelforge-Dead-Letter-Reason');
+        }
+        throw new Error('no dead letter yet');
+      }, 15_000);
+      assert.match(letter, /invalid request: model "esrgan-fooo" is not installed; choose one of/);
+      // No EnhancementJob is made of it, and its entry in the jobs read model ends Failed with the reason.
+      const view = await eventually(async () => {
+        const job = (await (await request('/v1/enhancements/nats-bad-model')).json()) as {
+          phase: string;
+          attempts: number;
+          error: { code: string; reason: string };
+        };
+        assert.equal(job.phase, 'Failed');
+        return job;
+      });
+      assert.equal(view.attempts, 0, 'no worker ran');
+      assert.equal(view.error.code, 'invalid_request');
+      assert.match(view.error.reason, /esrgan-fooo/);
+    },
+  );
 
   let jobId = '';
   await t.test('POST → 202 → progress over SSE → Succeeded → the variant downloads', async () => {

@@ -3,7 +3,14 @@
 // reports are folded into status by a reconcile before they are acknowledged.
 import { ZodError } from 'zod';
 import type { AnyEvent, EventOf } from '../events/catalog.ts';
-import { ack, reject, retry, type Delivery, type HandlerOutcome } from '../ports/event-bus.ts';
+import {
+  ack,
+  reject,
+  retry,
+  type Delivery,
+  type EventPublisher,
+  type HandlerOutcome,
+} from '../ports/event-bus.ts';
 import { ResourceExistsError, isConflict, type ResourceStore } from '../ports/resource-store.ts';
 import { JobName, isTerminal, newEnhancementJob, type EnhancementJob } from '../resources/enhancement-job.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -11,6 +18,7 @@ import { FINALIZER } from './reasons.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { WorkerReports } from './worker-reports.ts';
 import { CONTROLLER_SOURCE } from '../jobs/job-view.ts';
+import { ValidationError } from '../errors/errors.ts';
 
 export interface EventHandlerDeps {
   store: ResourceStore;
@@ -18,12 +26,16 @@ export interface EventHandlerDeps {
   queue: WorkQueue;
   reports: WorkerReports;
   logger: Logger;
+  /** Throws a ValidationError when a request's model or scale cannot run (absent: the worker says so). */
+  checkModel?: ((model: string, scale: number | undefined) => Promise<void>) | undefined;
+  /** Where a refused request's failure is announced, so that its job reads as Failed with the reason. */
+  publisher?: EventPublisher;
   /** How long a terminal report waits for its reconcile before asking for redelivery (default 20 000 ms). */
   settleTimeoutMs?: number;
 }
 
 /** The handler for pf.enhancement.* (requests and cancellations). */
-export function createRequestHandler({ store, logger }: EventHandlerDeps) {
+export function createRequestHandler({ store, logger, checkModel, publisher }: EventHandlerDeps) {
   return async function handleRequest({ event }: Delivery): Promise<HandlerOutcome> {
     if (event.type === 'pf.enhancement.requested') return createFromRequest(event);
     if (event.type === 'pf.enhancement.cancel_requested') return cancelFromRequest(event);
@@ -34,6 +46,20 @@ export function createRequestHandler({ store, logger }: EventHandlerDeps) {
     const { jobId, spec } = event.data;
     const name = JobName.safeParse(jobId);
     if (!name.success) return reject(`jobId ${JSON.stringify(jobId)}: ${name.error.issues[0]!.message}`);
+    try {
+      await checkModel?.(spec.model, spec.scale);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      // The request is in the stream, so the jobs read model already shows the job: end it there too.
+      await publisher?.publish(
+        'pf.job.failed',
+        jobId,
+        { jobId, code: 'invalid_request', reason: err.message.slice(0, 2000), retryable: false },
+        { id: `${jobId}-invalid-request` },
+      );
+      logger.warn('request refused', { job: jobId, reason: err.message });
+      return reject(`invalid request: ${err.message}`);
+    }
     try {
       const job = newEnhancementJob(jobId, spec, { 'pixelforge.io/requested-via': 'event' });
       job.metadata.annotations = { 'pixelforge.io/request-id': event.id, 'pixelforge.io/actor': event.actor };

@@ -48,6 +48,8 @@ export interface ManagerDeps {
   /** Starts the event consumers (durable, so a new leader resumes where the old one stopped). */
   startConsumers?: (handlers: ControllerHandlers) => Promise<RunningConsumer[]>;
   settings: ControllerSettings;
+  /** Checks a request's model and scale before a job is made of it (absent: the worker checks). */
+  checkModel?: (model: string, scale: number | undefined) => Promise<void>;
   logger: Logger;
 }
 
@@ -116,7 +118,15 @@ export function createControllerManager(deps: ManagerDeps): ControllerManager {
     await informer.start();
     await runtime.start((name) => queue.add(name));
     queue.start();
-    const handlerDeps = { store, cache: informer, queue, reports, logger: log };
+    const handlerDeps = {
+      store,
+      cache: informer,
+      queue,
+      reports,
+      logger: log,
+      checkModel: deps.checkModel,
+      publisher: deps.publisher,
+    };
     const consumers = deps.startConsumers
       ? await deps.startConsumers({
           requests: createRequestHandler(handlerDeps),

@@ -1,5 +1,6 @@
 // Assembles the controller: the ResourceStore, WorkloadRuntime and lease of the configured runtime
 // (Kubernetes, or NATS KV + child processes locally), the manager, and the event consumers it runs.
+import { modelChecker } from './model-check.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -162,6 +163,7 @@ export async function startController(
       ),
     ]),
     settings: controllerSettings(config),
+    checkModel: modelChecker(config.PIXELFORGE_MODELS_DIR),
     logger: log,
   });
   await manager.start();
