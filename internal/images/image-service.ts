@@ -1,5 +1,6 @@
 // The image service: uploads, groups, metadata, review status and deletion, as events. It validates,
 // stores bytes and publishes; it never writes read models (the projector does).
+import { catchUpLookup } from './catch-up.ts';
 import type { Readable } from 'node:stream';
 import { groupIdForName, isId, newId } from '../ids/ids.ts';
 import { NotFoundError, ConflictError, ValidationError } from '../errors/errors.ts';
@@ -40,13 +41,7 @@ export function createImageService({
   limits,
   catchUpMs = 2000,
 }: ImageServiceDeps) {
-  /** Looks something up; on a miss, waits once for the projector to apply what is already published. */
-  const withCatchUp = async <T>(lookup: () => Promise<T | null>): Promise<T | null> => {
-    const found = await lookup();
-    if (found) return found;
-    const latest = await progress.latestPublished();
-    return (await progress.waitFor(latest, catchUpMs)) ? lookup() : null;
-  };
+  const withCatchUp = catchUpLookup(progress, catchUpMs);
 
   const requireImage = async (id: string): Promise<ImageView> => {
     if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not an image id`);

@@ -1,5 +1,6 @@
 // The video service: uploads (checked from their first bytes, probed once whole), reads and deletion, as
 // events. Like the image service it stores bytes and publishes; it never writes read models.
+import { catchUpLookup } from '../images/catch-up.ts';
 import type { Readable } from 'node:stream';
 import { isId, newId } from '../ids/ids.ts';
 import { NotFoundError, ValidationError } from '../errors/errors.ts';
@@ -38,12 +39,8 @@ export function createVideoService({
   maxBytes,
   catchUpMs = 2000,
 }: VideoServiceDeps) {
-  const withCatchUp = async <T>(lookup: () => Promise<T | null>): Promise<T | null> => {
-    const found = await lookup();
-    if (found) return found;
-    const latest = await progress.latestPublished();
-    return (await progress.waitFor(latest, catchUpMs)) ? lookup() : null;
-  };
+  const withCatchUp = catchUpLookup(progress, catchUpMs);
+
   const checkId = (id: string) => {
     if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not a video id`);
   };
