@@ -10,7 +10,7 @@ import { eventually } from './support/eventually.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 import { startTestStack, TEST_API_KEY } from './support/stack.ts';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONSTANT_25, LONG_25, assertSameTiming, writeFlashVideo } from './support/av-sync.ts';
@@ -62,7 +62,7 @@ async function workerPidOf(jobId: string): Promise<number> {
 
 test('enhancements over HTTP, run by the local controller', async (t) => {
   // The fake worker's behaviours are models too, so that the ingress's model check lets them through.
-  const modelsDir = await modelsWithFakes(t, ['sleep', 'report-exit-0']);
+  const modelsDir = await modelsWithFakes(t, ['sleep', 'report-exit-0', 'gated-report-exit-0']);
   await using stack = await startTestStack({ env: { PIXELFORGE_MODELS_DIR: modelsDir } });
   const { request } = stack;
   const base: Config = {
@@ -363,7 +363,7 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     const { id } = (await res.json()) as { id: string };
     await eventually(async () => {
       const view = (await (await request(`/v1/enhancements/${id}`)).json()) as { phase: string };
-      assert.equal(view.phase, 'Scheduled');
+      assert.equal(view.phase, 'Running');
     }, 45_000);
     const cancel = await request(`/v1/enhancements/${id}`, { method: 'DELETE' });
     assert.equal(cancel.status, 202);
@@ -376,6 +376,39 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
     assert.equal((await request(`/v1/enhancements/${jobId}`, { method: 'DELETE' })).status, 409);
     assert.equal((await request('/v1/enhancements/unknown-job', { method: 'DELETE' })).status, 404);
   });
+
+  await t.test(
+    'the API says Running as soon as the controller knows, and the stream carries every phase in order',
+    async () => {
+      const res = await request('/v1/enhancements', json({ imageId, model: 'gated-report-exit-0' }));
+      const { id, events: eventsUrl } = (await res.json()) as { id: string; events: string };
+      const stream = readSse(await request(eventsUrl));
+      // The worker is running but has reported nothing (it waits for the gate): only the controller knows.
+      const running = await eventually(async () => {
+        const view = (await (await request(`/v1/enhancements/${id}`)).json()) as Record<string, unknown>;
+        assert.equal(view.phase, 'Running');
+        return view;
+      }, 30_000);
+      assert.equal(running.progress, null, 'Running came from the controller, not from a progress event');
+      assert.ok(running.startedAt, 'startedAt is set with the phase');
+      await mkdir(path.join(modelsDir, 'gated'), { recursive: true });
+      await writeFile(path.join(modelsDir, 'gated', `open-${id}`), '');
+      // The snapshot says where the job was when the stream opened; each event after it moves it on.
+      const [first, ...rest] = await stream;
+      const snapshot = first![1];
+      const phaseOf: Record<string, string> = {
+        'pf.job.scheduled': 'Scheduled',
+        'pf.job.started': 'Running',
+        'pf.job.progress': 'Running',
+        'pf.job.succeeded': 'Succeeded',
+      };
+      const phases = [(snapshot as { phase: string }).phase, ...rest.map(([type]) => phaseOf[type] ?? type)];
+      const seen = phases.filter((phase, i) => phase !== phases[i - 1]);
+      const order = ['Pending', 'Scheduled', 'Running', 'Succeeded'];
+      assert.deepEqual(seen, order.slice(order.indexOf(seen[0]!)), phases.join());
+      assert.ok(seen.includes('Running'), phases.join());
+    },
+  );
 
   await t.test(
     'the CLI: remoteEnhance follows a job to its end; `pixelforge jobs` lists and shows',

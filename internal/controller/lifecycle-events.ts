@@ -5,6 +5,8 @@ import type { EnhancementJob } from '../resources/enhancement-job.ts';
 
 export interface LifecycleEvents {
   scheduled(job: EnhancementJob, attempt: number, workload: string): Promise<void>;
+  /** The attempt's workload is running: the API shows Running before the worker's first progress. */
+  started(job: EnhancementJob, attempt: number, workload: string): Promise<void>;
   cancelled(job: EnhancementJob, reason: string): Promise<void>;
   /** The job failed for good (the worker's own pf.job.failed may have said it was retryable). */
   failed(job: EnhancementJob, code: string, reason: string): Promise<void>;
@@ -20,6 +22,15 @@ export function createLifecycleEvents(publisher: EventPublisher): LifecycleEvent
         jobId,
         { jobId, attempt, spec: job.spec, workload },
         { id: `${jobId}-a${attempt}-scheduled` },
+      );
+    },
+    async started(job, attempt, workload) {
+      const jobId = job.metadata.name;
+      await publisher.publish(
+        'pf.job.started',
+        jobId,
+        { jobId, attempt, workload },
+        { id: `${jobId}-a${attempt}-started` },
       );
     },
     async cancelled(job, reason) {

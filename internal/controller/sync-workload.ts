@@ -61,12 +61,12 @@ async function followAttempt(ctx: ReconcileContext, observed: WorkloadStatus, de
   const report = deps.reports.get(name);
   switch (observed.state) {
     case 'pending':
-      if (report?.progress) return running(ctx, observed, report);
+      if (report?.progress) return running(ctx, observed, report, deps);
       status.phase = 'Scheduled';
       ctx.detail = { message: observed.message ?? `workload ${observed.name} created` };
       return true;
     case 'running':
-      return running(ctx, observed, report);
+      return running(ctx, observed, report, deps);
     case 'succeeded': {
       finish(ctx, 'Succeeded', observed.finishedAt);
       if (report?.output) status.output = report.output;
@@ -103,8 +103,15 @@ async function followAttempt(ctx: ReconcileContext, observed: WorkloadStatus, de
   }
 }
 
-function running(ctx: ReconcileContext, observed: WorkloadStatus, report?: WorkerReport): true {
+async function running(
+  ctx: ReconcileContext,
+  observed: WorkloadStatus,
+  report: WorkerReport | undefined,
+  deps: Deps,
+): Promise<true> {
   const { status } = ctx;
+  // Published before the status write, like pf.job.scheduled: a failed publish retries the whole pass.
+  if (status.phase !== 'Running') await deps.events.started(ctx.job, observed.attempt, observed.name);
   status.phase = 'Running';
   status.startedAt ??= (observed.startedAt ?? ctx.now).toISOString();
   const progress = report?.progress;

@@ -7,13 +7,13 @@ import { planTiles } from './tile-plan.ts';
 const tiles = planTiles({ width: 64, height: 64, tileSize: 16, pad: 0 }).tiles;
 
 describe('runTiles', () => {
-  it('reports progress after every tile across passes', async () => {
+  it('reports 0 before the first tile, then progress after every tile across passes', async () => {
     const progress: string[] = [];
     const seen: number[] = [];
     const pass = { tiles, process: async (t: { index: number }) => void seen.push(t.index) };
     await runTiles([pass, pass], { onProgress: (done, total) => progress.push(`${done}/${total}`) });
     assert.equal(seen.length, 32);
-    assert.deepEqual(progress.slice(0, 2), ['1/32', '2/32']);
+    assert.deepEqual(progress.slice(0, 3), ['0/32', '1/32', '2/32']);
     assert.equal(progress.at(-1), '32/32');
   });
 

@@ -2,7 +2,10 @@
 import { CancelledError } from '../errors/errors.ts';
 import type { Tile } from './tile-plan.ts';
 
-/** Called after every finished tile; `total` counts the tiles of every pass (colour, then alpha). */
+/**
+ * Called once with 0 before the first tile (the plan is known: the job is running), then after every finished
+ * tile; `total` counts the tiles of every pass (colour, then alpha).
+ */
 export type ProgressCallback = (done: number, total: number) => void;
 
 /** One pass over a plan's tiles, e.g. the colour pass or the alpha pass. */
@@ -21,7 +24,8 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledBy(signal);
 }
 
-function cancelledBy(signal: AbortSignal): CancelledError {
+/** The CancelledError for an aborted signal, with its reason. */
+export function cancelledBy(signal: AbortSignal): CancelledError {
   const reason: unknown = signal.reason;
   return new CancelledError(
     reason instanceof Error && reason.name !== 'AbortError'
@@ -42,6 +46,7 @@ export async function runTiles(
 ): Promise<void> {
   const total = passes.reduce((n, pass) => n + pass.tiles.length, 0);
   let done = 0;
+  onProgress?.(0, total);
   for (const pass of passes) {
     for (const tile of pass.tiles) {
       throwIfCancelled(signal);

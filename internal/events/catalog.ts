@@ -53,6 +53,12 @@ const dataSchemas = {
     /** The Job (or local process) running this attempt. */
     workload: z.string().optional(),
   }),
+  /** The controller saw the attempt's workload start running (before the worker's first progress). */
+  'pf.job.started': z.object({
+    jobId: z.string().min(1),
+    attempt: z.number().int().positive(),
+    workload: z.string().optional(),
+  }),
   'pf.job.progress': z.object({
     jobId: z.string().min(1),
     done: z.number().int().nonnegative(),

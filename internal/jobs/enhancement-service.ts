@@ -136,6 +136,28 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
 
 export type EnhancementService = ReturnType<typeof createEnhancementService>;
 
+/**
+ * True when `snapshot` already shows what `event` says. The stream subscribes before it reads the snapshot,
+ * so its first events may be ones the snapshot includes; sending them would move the phase back.
+ */
+export function shownIn(snapshot: JobView, event: AnyEvent): boolean {
+  switch (event.type) {
+    case 'pf.job.scheduled':
+      return event.data.attempt <= snapshot.attempts;
+    case 'pf.job.started':
+      return (
+        event.data.attempt < snapshot.attempts ||
+        (event.data.attempt === snapshot.attempts && snapshot.phase !== 'Scheduled')
+      );
+    case 'pf.job.progress':
+      return snapshot.phase === 'Running' && event.data.done <= (snapshot.progress?.done ?? -1);
+    case 'pf.enhancement.requested':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** True when the event ends the job (what the SSE stream closes on). */
 export function endsJob(event: AnyEvent, controllerSource: string): boolean {
   if (event.type === 'pf.job.succeeded') return true;

@@ -70,3 +70,26 @@ test('a job first seen through pf.job.scheduled (made with kubectl) takes its sp
     null,
   );
 });
+
+test('pf.job.started makes a job Running before any progress; a late one of an earlier attempt does not', () => {
+  const requested = event('pf.enhancement.requested', { jobId: 'j1', spec }, 'pixelforge/ingress');
+  const started = fold([
+    requested,
+    event('pf.job.scheduled', { jobId: 'j1', attempt: 1 }, CONTROLLER_SOURCE),
+    event('pf.job.started', { jobId: 'j1', attempt: 1 }, CONTROLLER_SOURCE),
+  ])!;
+  assert.equal(started.phase, 'Running');
+  assert.equal(started.progress, null);
+  assert.ok(started.startedAt);
+  const retried = fold(
+    [
+      event('pf.job.scheduled', { jobId: 'j1', attempt: 2 }, CONTROLLER_SOURCE),
+      event('pf.job.started', { jobId: 'j1', attempt: 1 }, CONTROLLER_SOURCE),
+    ],
+    started,
+  )!;
+  assert.equal(retried.phase, 'Scheduled', 'attempt 1 started long ago; attempt 2 has not');
+  const succeeded = fold([event('pf.job.succeeded', { jobId: 'j1', output, durationMs: 5 })], started)!;
+  const late = fold([event('pf.job.started', { jobId: 'j1', attempt: 1 }, CONTROLLER_SOURCE)], succeeded)!;
+  assert.equal(late.phase, 'Succeeded');
+});

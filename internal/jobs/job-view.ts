@@ -38,6 +38,7 @@ export const JOB_VIEW_EVENTS = [
   'pf.enhancement.requested',
   'pf.enhancement.cancel_requested',
   'pf.job.scheduled',
+  'pf.job.started',
   'pf.job.progress',
   'pf.job.succeeded',
   'pf.job.failed',
@@ -104,6 +105,10 @@ export function applyJobEvent(view: JobView | null, event: AnyEvent, seq: number
         ...(finished ? {} : { phase: 'Scheduled' as const, progress: null }),
       };
     }
+    case 'pf.job.started':
+      // A late report of an earlier attempt must not move a retried job back to Running.
+      if (finished || event.data.attempt < base.attempts) return base;
+      return { ...base, phase: 'Running', startedAt: base.startedAt ?? at };
     case 'pf.job.progress': {
       if (finished) return base;
       const { done, total, unit } = event.data;

@@ -74,6 +74,8 @@ export async function upscaleVideo(options: UpscaleVideoOptions): Promise<Upscal
   const reused: boolean[] = [];
   for (let k = 0; k < segmentCount; k++)
     reused.push((await options.segments?.load(k, segmentFile(k))) ?? false);
+  // The job is running from here: say so before the first frame, which may take a while on a CPU.
+  options.onProgress?.(0, total);
 
   const decoder = spawn(
     'ffmpeg',

@@ -161,7 +161,7 @@ describe('createEnhancer with small real ONNX models', () => {
     );
     assert.deepEqual(
       progress,
-      Array.from({ length: 16 }, (_, i) => [i + 1, 16]),
+      Array.from({ length: 17 }, (_, i) => [i, 16]),
     );
 
     const controller = new AbortController();
@@ -237,7 +237,7 @@ describe('createEnhancer with small real ONNX models', () => {
     // Whichever finished decoding first runs first; the other waits for all of its tiles.
     const first = events[0]![0]!;
     const second = first === 'a' ? 'b' : 'a';
-    const run = (name: string) => Array.from({ length: 9 }, (_, i) => `${name}${i + 1}`);
+    const run = (name: string) => Array.from({ length: 10 }, (_, i) => `${name}${i}`);
     assert.deepEqual(events, [...run(first), ...run(second)]);
   });
 

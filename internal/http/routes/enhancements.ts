@@ -4,7 +4,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AnyEvent } from '../../events/catalog.ts';
 import { CONTROLLER_SOURCE, type JobView } from '../../jobs/job-view.ts';
-import { EnhancementRequest, endsJob, type EnhancementService } from '../../jobs/enhancement-service.ts';
+import {
+  EnhancementRequest,
+  endsJob,
+  shownIn,
+  type EnhancementService,
+} from '../../jobs/enhancement-service.ts';
 import { JOB_PHASES } from '../../resources/enhancement-job.ts';
 import { jobOutputKey } from '../../jobs/worker-contract.ts';
 import type { App } from '../context.ts';
@@ -185,6 +190,7 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       try {
         await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(enhancementJson(snapshot)) });
         let done = ['Succeeded', 'Failed', 'Cancelled'].includes(snapshot.phase);
+        let catchingUp = true;
         while (!done && !stream.aborted) {
           if (queue.length === 0) {
             await new Promise<void>((resolve) => {
@@ -195,6 +201,9 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
             continue;
           }
           const event = queue.shift()!;
+          // Only the first events can predate the snapshot; after one that does not, all are news.
+          if (catchingUp && shownIn(snapshot, event)) continue;
+          catchingUp = false;
           await stream.writeSSE({ id: event.id, event: event.type, data: JSON.stringify(event.data) });
           done = endsJob(event, CONTROLLER_SOURCE);
         }
