@@ -23,7 +23,7 @@ import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface Worker {
-  exit: Promise<{ code: number | null; stderr: string }>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -52,7 +52,7 @@ function startWorker(
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return {
-    exit: new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr }))),
+    exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stderr }))),
     kill: (signal) => child.kill(signal),
   };
 }
@@ -299,8 +299,8 @@ test('the enhancement worker', async (t) => {
         50,
       );
       worker.kill('SIGTERM');
-      const { code, stderr } = await worker.exit;
-      assert.equal(code, WorkerExit.Cancelled, stderr);
+      const { signal, stderr } = await worker.exit;
+      assert.equal(signal, 'SIGTERM', stderr);
       const events = await jobEvents(stack, jobId);
       assert.equal(events.at(-1)?.type, 'pf.job.cancelled');
       const done = events.flatMap((e) => (e.type === 'pf.job.progress' ? [e.data.done] : []));
@@ -335,7 +335,7 @@ test('the enhancement worker', async (t) => {
     assert.match(stderr, /cannot reach NATS or MongoDB/);
   });
 
-  await t.test('SIGTERM mid-job stops it, publishes pf.job.cancelled and exits Cancelled', async () => {
+  await t.test('SIGTERM mid-job stops it, publishes pf.job.cancelled and ends by SIGTERM', async () => {
     const bigId = await upload(stack, await makeJpeg(192, 192));
     const jobId = `job-term-${newId().toLowerCase()}`;
     const worker = startWorker(stack, jobId, {
@@ -354,8 +354,8 @@ test('the enhancement worker', async (t) => {
       50,
     );
     worker.kill('SIGTERM');
-    const { code, stderr } = await worker.exit;
-    assert.equal(code, WorkerExit.Cancelled, stderr);
+    const { signal, stderr } = await worker.exit;
+    assert.equal(signal, 'SIGTERM', stderr);
     const events = await jobEvents(stack, jobId);
     assert.equal(events.at(-1)?.type, 'pf.job.cancelled');
     const done = events
@@ -365,4 +365,35 @@ test('the enhancement worker', async (t) => {
     assert.ok(!events.some((e) => e.type === 'pf.job.succeeded'));
     assert.equal(await stack.conn.blobs.stat(jobOutputKey(jobId)), null);
   });
+
+  await t.test(
+    'SIGTERM mid-tile stops at once, without waiting for the tile (a slow model, one tile)',
+    async () => {
+      // One 128×128 tile of RRDBNet on one thread: seconds of inference that cannot be interrupted.
+      const photoId = await upload(stack, await makeJpeg(128, 128));
+      const jobId = `job-midtile-${newId().toLowerCase()}`;
+      const worker = startWorker(stack, jobId, {
+        source: { imageId: photoId },
+        model: 'realesrgan-x4plus',
+        tile: { size: 128, pad: 0 },
+        output: { format: 'png' },
+      });
+      // 0/1 is published as the tile starts.
+      await eventually(
+        async () => {
+          const progress = (await jobEvents(stack, jobId)).find((e) => e.type === 'pf.job.progress');
+          assert.ok(progress?.type === 'pf.job.progress' && progress.data.total === 1);
+        },
+        60_000,
+        20,
+      );
+      worker.kill('SIGTERM');
+      const { signal, stderr } = await worker.exit;
+      assert.equal(signal, 'SIGTERM', stderr);
+      const events = await jobEvents(stack, jobId);
+      assert.equal(events.at(-1)?.type, 'pf.job.cancelled');
+      const done = events.flatMap((e) => (e.type === 'pf.job.progress' ? [e.data.done] : []));
+      assert.deepEqual(done, [0], 'the worker waited for the tile to finish before it stopped');
+    },
+  );
 });

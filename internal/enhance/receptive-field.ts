@@ -2,8 +2,16 @@
 import { readTile } from './tile-pixels.ts';
 import type { PixelBuffer, TensorFormat } from './tile-pixels.ts';
 
-/** Runs the model on one tensor of the given input size; the output is `scale` times larger. */
-export type RunModel = (tensor: Float32Array, width: number, height: number) => Promise<Float32Array>;
+/**
+ * Runs the model on one tensor of the given input size; the output is `scale` times larger. The tensor may be
+ * handed to another thread (do not reuse it). An aborted `signal` rejects at once with CancelledError.
+ */
+export type RunModel = (
+  tensor: Float32Array,
+  width: number,
+  height: number,
+  signal?: AbortSignal,
+) => Promise<Float32Array>;
 
 export interface ReceptiveField {
   /** Input pixels on each side that can change an output pixel. */

@@ -44,7 +44,7 @@ export async function upscaleImage(options: UpscaleOptions): Promise<{ image: Pi
     tiles: plan.tiles,
     async process(tile) {
       const tensor = readTile(image, tile.padded, options.input, channels);
-      const result = await run(tensor, tile.padded.width, tile.padded.height);
+      const result = await run(tensor, tile.padded.width, tile.padded.height, signal);
       writeTile(output, result, tile, scale, options.output, channels);
     },
   });

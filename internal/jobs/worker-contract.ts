@@ -10,8 +10,10 @@ export const WorkerExit = {
   Retryable: 1,
   /** The job itself cannot succeed (corrupt input, unknown model or scale): never retried. */
   Permanent: 42,
-  /** Stopped by SIGTERM or a cancellation. */
+  /** Cancelled before it started (spec.cancel). */
   Cancelled: 43,
+  /** Ended by SIGTERM (128 + 15): how a worker stopped by SIGTERM exits, after publishing pf.job.cancelled. */
+  Terminated: 143,
 } as const;
 export type WorkerExit = (typeof WorkerExit)[keyof typeof WorkerExit];
 

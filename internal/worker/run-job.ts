@@ -10,6 +10,7 @@ import { CancelledError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { SourceNotFoundError, UnsupportedSourceError, classifyJobError } from './job-failure.ts';
 import { createProgressReporter } from './progress-reporter.ts';
+import { cancelledBy } from '../enhance/run-tiles.ts';
 import { enhanceVideoAndStore, type VideoJobDeps } from './run-video-job.ts';
 
 /** Finds the stored bytes of an uploaded image. */
@@ -49,7 +50,8 @@ export async function runJob(deps: RunJobDeps, job: WorkerJob, signal?: AbortSig
     await enhanceAndStore(deps, job, signal);
     return WorkerExit.Succeeded;
   } catch (err) {
-    const outcome = classifyJobError(err);
+    // Once stopped, whatever broke next (an ffmpeg killed with it, a pipe closed) was the stop.
+    const outcome = classifyJobError(signal?.aborted ? cancelledBy(signal) : err);
     try {
       if (outcome.kind === 'cancelled') {
         logger.warn('job cancelled', { reason: outcome.reason });

@@ -100,7 +100,11 @@ export function buildWorkerJob(job: EnhancementJob, attempt: number, settings: W
           // Stopped by SIGTERM (a drain, a preemption): not the worker's fault, so not counted.
           {
             action: 'Ignore',
-            onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: [WorkerExit.Cancelled] },
+            onExitCodes: {
+              containerName: WORKER_CONTAINER,
+              operator: 'In',
+              values: [WorkerExit.Cancelled, WorkerExit.Terminated],
+            },
           },
           { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
         ],
