@@ -19,6 +19,9 @@ export const ConfigSchema = z.object({
   /** Database name when MONGO_URL names none. */
   MONGO_DB: z.string().min(1).default('pixelforge'),
   PIXELFORGE_DATA_DIR: z.string().min(1).default('.data'),
+  /** Ports `pixelforge up` tries first for its own nats-server and Mongo-wire server; taken: any free one. */
+  PIXELFORGE_NATS_PORT: int(1, 65535).default(4222),
+  PIXELFORGE_MONGO_PORT: int(1, 65535).default(27017),
   /** Where image bytes live: GridFS in MONGO_URL, or files under PIXELFORGE_BLOB_DIR (one machine only). */
   PIXELFORGE_BLOB_STORE: z.enum(['gridfs', 'files']).default('gridfs'),
   /** The directory of the `files` blob store (default: <PIXELFORGE_DATA_DIR>/blobs). */

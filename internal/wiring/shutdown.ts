@@ -1,4 +1,4 @@
-// Graceful shutdown on SIGTERM / SIGINT: run the stop steps in order, once; a second signal exits at once.
+// Graceful shutdown on SIGTERM / SIGINT / SIGHUP: run the stop steps in order, once; a second signal exits at once.
 import type { Logger } from '../telemetry/logger.ts';
 
 /** Registers the handlers; `steps` run in order (stop taking work, drain, close connections). */
@@ -18,4 +18,6 @@ export function onShutdown(logger: Logger, steps: (() => Promise<unknown>)[]): v
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A closed terminal: stop as for Ctrl-C, rather than die and leave servers of its own group behind.
+  process.on('SIGHUP', () => void stop('SIGHUP'));
 }

@@ -21,6 +21,10 @@ export interface UpProcess {
   kill9(): Promise<void>;
   /** SIGTERM to `up`, which stops its servers; resolves when every process is gone. */
   stop(): Promise<void>;
+  /** SIGINT to the process group, as Ctrl-C in a terminal; resolves with up's exit code once all are gone. */
+  interrupt(): Promise<number | null>;
+  /** What up printed so far (its JSON log lines included), the last 200 kB. */
+  output(): string;
 }
 
 /** Starts `pixelforge up --data-dir <dataDir>` and resolves once it prints that it is up. */
@@ -37,8 +41,8 @@ export async function startUp(dataDir: string, env: Record<string, string> = {})
     },
   );
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
-  child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
+  child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
   try {
     await waitForLine(child, /Ctrl-C stops everything/, 90_000, 'pixelforge up');
   } catch (err) {
@@ -48,7 +52,9 @@ export async function startUp(dataDir: string, env: Record<string, string> = {})
   const line = (name: string) => new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(output)?.[1] ?? '';
   const key = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
   const url = `http://127.0.0.1:${port}`;
-  const gone = groupGone(child);
+  // The servers run in process groups of their own (out of Ctrl-C's reach); up.lock names them.
+  const servers = JSON.parse(await readFile(join(dataDir, 'up.lock'), 'utf8')).children as number[];
+  const gone = groupGone(child, servers);
   return {
     url,
     key,
@@ -58,8 +64,15 @@ export async function startUp(dataDir: string, env: Record<string, string> = {})
       fetch(`${url}${path}`, { ...init, headers: { 'x-api-key': key, ...(init.headers as object) } }),
     async kill9() {
       killGroup(child, 'SIGKILL');
+      for (const pid of servers) killPid(pid, 'SIGKILL');
       await gone();
     },
+    async interrupt() {
+      killGroup(child, 'SIGINT');
+      await gone();
+      return child.exitCode;
+    },
+    output: () => output,
     async stop() {
       killGroup(child, 'SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 20_000);
@@ -70,27 +83,32 @@ export async function startUp(dataDir: string, env: Record<string, string> = {})
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  killPid(-child.pid!, signal);
+}
+
+function killPid(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-child.pid!, signal);
+    process.kill(pid, signal);
   } catch {
     // Already gone.
   }
 }
 
-/** Resolves once the process group has no member left (the servers exit a moment after `up`). */
-function groupGone(child: ChildProcess): () => Promise<void> {
+/** Resolves once the process group and the servers are gone (the servers exit a moment after `up`). */
+function groupGone(child: ChildProcess, servers: number[]): () => Promise<void> {
   const exited = new Promise<void>((resolve) =>
     child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
   );
   return async () => {
     await exited;
-    for (;;) {
+    const alive = (pid: number) => {
       try {
-        process.kill(-child.pid!, 0);
+        process.kill(pid, 0);
+        return true;
       } catch {
-        return;
+        return false;
       }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    };
+    while (alive(-child.pid!) || servers.some(alive)) await new Promise((r) => setTimeout(r, 50));
   };
 }

@@ -1,11 +1,11 @@
 // `pixelforge up` (what `npm start` runs): the whole stack on one machine — a nats-server and a Mongo-wire
 // server with their data under the data directory, then the projector and the ingress in this process.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadConfig } from '../../../internal/config/config.ts';
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../../../internal/config/config.ts';
 import { parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { generateApiKey, hashApiKey } from '../../../internal/http/auth.ts';
-import { createLogger } from '../../../internal/telemetry/logger.ts';
+import { createLogger, type Logger } from '../../../internal/telemetry/logger.ts';
 import { startTracing } from '../../../internal/telemetry/tracing.ts';
 import { openConnections } from '../../../internal/wiring/connections.ts';
 import { buildIngressApp, listen } from '../../../internal/wiring/ingress.ts';
@@ -38,17 +38,22 @@ everything; the data stays in DIR.
 Options:
   --data-dir DIR   data directory (default: PIXELFORGE_DATA_DIR or .data)
   --port N         HTTP port (default: PORT or 8080)
-  --host H         interface to listen on (default 127.0.0.1)`,
+  --host H         interface to listen on (default: HOST or 127.0.0.1)
+
+Environment: PIXELFORGE_NATS_PORT and PIXELFORGE_MONGO_PORT (default 4222 and 27017) are the ports its
+servers try first; when another program holds one, a free port is used and the start lines say so.`,
   async run(argv) {
     const args = parseCommandArgs(this, argv, {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
+      host: { type: 'string' },
     });
     if (!args) return 0;
     const env = { ...process.env };
     if (args.values['data-dir']) env.PIXELFORGE_DATA_DIR = args.values['data-dir'];
     if (args.values.port) env.PORT = args.values.port;
+    // Loopback unless asked: the admin key is printed, and a laptop is on networks one does not own.
+    const host = args.values.host ?? process.env.HOST ?? '127.0.0.1';
     const base = loadConfig(env);
     const logger = createLogger({ level: base.LOG_LEVEL, fields: { process: 'up' } });
     await mkdir(base.dataDir, { recursive: true });
@@ -60,19 +65,25 @@ Options:
       for (const stop of stops.reverse()) await stop().catch(() => {});
     };
     try {
-      const preferred = async (port: number) => ((await isFree(port)) ? port : freePort());
+      // Each server binds its preferred port or, when another program (another stack started at the same
+      // moment, say) holds it, a free one: no check-then-bind race, and never someone else's server.
       const nats = process.env.NATS_URL
         ? undefined
-        : await startNatsServer({ storeDir: join(base.dataDir, 'nats'), port: await preferred(4222) });
+        : await onPreferredPort('NATS', base.PIXELFORGE_NATS_PORT, logger, async (port) =>
+            startNatsServer({ storeDir: join(base.dataDir, 'nats'), port, ownProcessGroup: true }),
+          );
       if (nats) stops.push(nats.stop);
       await mkdir(join(base.dataDir, 'mongo'), { recursive: true });
       const mongo = process.env.MONGO_URL
         ? undefined
-        : await startMongoWire({
-            dataFile: join(base.dataDir, 'mongo', 'pixelforge'),
-            durability: base.PIXELFORGE_LOCAL_DURABILITY,
-            port: await preferred(27017),
-          });
+        : await onPreferredPort('MongoDB', base.PIXELFORGE_MONGO_PORT, logger, (port) =>
+            startMongoWire({
+              dataFile: join(base.dataDir, 'mongo', 'pixelforge'),
+              durability: base.PIXELFORGE_LOCAL_DURABILITY,
+              port,
+              ownProcessGroup: true,
+            }),
+          );
       if (mongo) stops.push(mongo.stop);
       await lock.recordChildren([nats?.pid, mongo?.pid].filter((pid): pid is number => !!pid));
 
@@ -109,20 +120,9 @@ Options:
       // EnhancementJobs run as local worker processes unless PIXELFORGE_RUNTIME=kubernetes.
       const controller = await startController(config, conn, logger);
       stops.push(controller.stop);
-      const server = await listen(buildIngressApp(config, conn, logger), config.PORT, args.values.host!);
+      const server = await listen(buildIngressApp(config, conn, logger), config.PORT, host);
       stops.push(server.close);
-      process.stdout.write(
-        [
-          '',
-          `Pixelforge is up: ${server.url}  (API docs: ${server.url}/docs)`,
-          `Admin API key:    ${adminKey}  (also in ${join(base.dataDir, 'admin.key')})`,
-          `Data directory:   ${base.dataDir}`,
-          `NATS:             ${config.NATS_URL}`,
-          `MongoDB:          ${config.MONGO_URL}`,
-          'Ctrl-C stops everything.',
-          '',
-        ].join('\n'),
-      );
+      process.stdout.write(banner(server.url, adminKey, base.dataDir, config));
     } catch (err) {
       await stopAll();
       throw err;
@@ -132,6 +132,31 @@ Options:
   },
 };
 
+/**
+ * What `up` prints once it is up. The CLI in another terminal finds the stack by PORT and the key in
+ * .data/admin.key; when either is elsewhere, it says what that terminal must export.
+ */
+function banner(url: string, adminKey: string, dataDir: string, config: Config): string {
+  const keyFile = join(dataDir, 'admin.key');
+  const exports = [
+    ...(config.PORT === 8080 ? [] : [`export PIXELFORGE_URL=${url}`]),
+    ...(dataDir === resolve('.data') ? [] : [`export PIXELFORGE_DATA_DIR=${dataDir}`]),
+  ];
+  return [
+    '',
+    `Pixelforge is up: ${url}  (API docs: ${url}/docs)`,
+    `Admin API key:    ${adminKey}  (also in ${keyFile})`,
+    `Data directory:   ${dataDir}`,
+    `NATS:             ${config.NATS_URL}`,
+    `MongoDB:          ${config.MONGO_URL}`,
+    ...(exports.length
+      ? ['In another terminal, before `npx pixelforge …`:', ...exports.map((e) => `  ${e}`)]
+      : []),
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
 async function loadOrCreateAdminKey(path: string): Promise<string> {
   const existing = await readFile(path, 'utf8').catch(() => '');
   if (existing.trim()) return existing.trim();
@@ -140,11 +165,20 @@ async function loadOrCreateAdminKey(path: string): Promise<string> {
   return key;
 }
 
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
+/** Starts a server on `preferred`, or on a free port when that one is taken (said in one line). */
+async function onPreferredPort<T>(
+  what: string,
+  preferred: number,
+  logger: Logger,
+  start: (port: number) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const port = attempt === 0 ? preferred : await freePort();
+    try {
+      return await start(port);
+    } catch (err) {
+      if (!/address already in use|BindException|EADDRINUSE/i.test(String(err)) || attempt >= 3) throw err;
+      if (attempt === 0) logger.warn(`port ${preferred} is taken; ${what} listens on another one`);
+    }
+  }
 }

@@ -54,6 +54,8 @@ export interface StartMongoWireOptions {
   port?: number;
   /** How long to wait for the server to report it is listening. Default: 30 000 ms. */
   startTimeoutMs?: number;
+  /** Its own process group, out of reach of a terminal's Ctrl-C (see NatsServerOptions). */
+  ownProcessGroup?: boolean;
 }
 
 const TARGET_DIR = fileURLToPath(new URL('../../../test/support/mongo-wire/target/', import.meta.url));
@@ -85,7 +87,10 @@ export async function startMongoWire(opts: StartMongoWireOptions = {}): Promise<
   const args = [...JVM_FLAGS, '-cp', JAR, MAIN_CLASS, '--host', '127.0.0.1', '--port', String(port)];
   if (dataFile !== undefined) args.push('--data', dataFile, '--durability', durability);
   // stdin stays a pipe: the launcher exits when it closes, so the server never outlives this process.
-  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('java', args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: opts.ownProcessGroup ?? false,
+  });
 
   let stderrTail = '';
   child.stderr.setEncoding('utf8');

@@ -25,6 +25,11 @@ export interface NatsServerOptions {
   port?: number;
   /** Path of the nats-server binary (default: NATS_SERVER_BIN or `nats-server` on PATH). */
   binary?: string;
+  /**
+   * Its own process group, out of reach of a terminal's Ctrl-C (which signals the whole foreground group):
+   * the owner stops it after the services that use it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** Starts nats-server -js and waits until it accepts connections. */
@@ -38,6 +43,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const launch = async () => {
     child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup ?? false,
     });
     child.on('error', () => {});
     await waitForLine(child, /Server is ready/, 15_000, `nats-server (${binary})`);
