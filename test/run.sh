@@ -11,4 +11,5 @@ if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 echo "== node --test (${#files[@]} files)"
 # Node ≥ 24 (deploy/local/node.sh: this machine's, else a cached official binary) runs the TypeScript itself,
 # as the image does: no tsx anywhere in the run.
-exec bash deploy/local/node.sh --test --test-reporter=spec "$@" "${files[@]}"
+# A test that hangs fails after 5 minutes (the slowest takes under one) instead of using up CI's time.
+exec bash deploy/local/node.sh --test --test-reporter=spec --test-timeout=300000 "$@" "${files[@]}"

@@ -19,6 +19,8 @@ interface LogLine {
   signal?: string | null;
 }
 
+const removeDir = (dir: string) => rm(dir, { recursive: true, force: true, maxRetries: 5 });
+
 const logLines = (up: UpProcess): LogLine[] =>
   up
     .output()
@@ -50,10 +52,16 @@ async function startSlowJob(up: UpProcess, imageId: string): Promise<string> {
 
 test('cancel and Ctrl-C stop a worker mid-tile at once, by SIGTERM, with no error lines', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pf-shutdown-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const up = await startUp(dataDir, { LOG_LEVEL: 'info', PIXELFORGE_THREADS: '1' });
+  const up = await startUp(dataDir, { LOG_LEVEL: 'info', PIXELFORGE_THREADS: '1' }).catch(async (err) => {
+    await removeDir(dataDir);
+    throw err;
+  });
   let stopped = false;
-  t.after(() => (stopped ? undefined : up.kill9()));
+  // One hook, in order: the stack is gone before its data directory is removed.
+  t.after(async () => {
+    if (!stopped) await up.kill9();
+    await removeDir(dataDir);
+  });
   const upload = await up.request('/v1/images', {
     method: 'POST',
     body: uploadForm(await makeJpeg(128, 128), { group: 'slow' }),
@@ -98,9 +106,11 @@ test('two stacks started at the same moment on the same preferred ports both com
     PIXELFORGE_MONGO_PORT: String(await freePort()),
   };
   const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'pf-twin-'))));
-  t.after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
   const stacks = await Promise.allSettled(dirs.map((dir) => startUp(dir, env)));
-  t.after(() => Promise.all(stacks.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined))));
+  t.after(async () => {
+    await Promise.all(stacks.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    await Promise.all(dirs.map(removeDir));
+  });
   const [a, b] = stacks.map((s) => (s.status === 'fulfilled' ? s.value : assert.fail(String(s.reason))));
   assert.notEqual(a!.natsUrl, b!.natsUrl);
   assert.notEqual(a!.mongoUrl, b!.mongoUrl);

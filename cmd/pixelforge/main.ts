@@ -62,18 +62,29 @@ async function main(argv: string[]): Promise<number> {
   return command.run(argv.slice(name.split(' ').length));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (err: Error) => {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`pixelforge: ${err.message}\n`);
-      process.exitCode = 2;
-    } else if (err instanceof PixelforgeError) {
-      process.stderr.write(`pixelforge: ${err.message} (${err.code})\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`pixelforge: ${err.stack ?? err.message}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+// A command whose promise never settles, because nothing was left to keep the process alive, must not end as
+// a success ('beforeExit' comes only when the event loop runs dry, never after process.exit).
+let settled = false;
+process.once('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('pixelforge: the command ended before it finished (a bug in pixelforge)\n');
+  process.exitCode = 1;
+});
+
+main(process.argv.slice(2))
+  .finally(() => (settled = true))
+  .then(
+    (code) => (process.exitCode = code),
+    (err: Error) => {
+      if (err instanceof UsageError || err instanceof ConfigError) {
+        process.stderr.write(`pixelforge: ${err.message}\n`);
+        process.exitCode = 2;
+      } else if (err instanceof PixelforgeError) {
+        process.stderr.write(`pixelforge: ${err.message} (${err.code})\n`);
+        process.exitCode = 1;
+      } else {
+        process.stderr.write(`pixelforge: ${err.stack ?? err.message}\n`);
+        process.exitCode = 1;
+      }
+    },
+  );

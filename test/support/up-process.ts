@@ -75,7 +75,11 @@ export async function startUp(dataDir: string, env: Record<string, string> = {})
     output: () => output,
     async stop() {
       killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 20_000);
+      // A stack that has not stopped in 20 s is killed, its servers too: they are out of the group's reach.
+      const timer = setTimeout(() => {
+        killGroup(child, 'SIGKILL');
+        for (const pid of servers) killPid(pid, 'SIGKILL');
+      }, 20_000);
       await gone();
       clearTimeout(timer);
     },

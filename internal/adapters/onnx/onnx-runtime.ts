@@ -239,6 +239,8 @@ function createInferenceThread(sessionOptions: ort.InferenceSession.SessionOptio
         current.once('exit', () => resolve());
       });
       busy++;
+      // Held until the thread answers: an unreferenced thread would let the process end mid-close.
+      current.ref();
       current.postMessage({ id: nextId++, type: 'release' } satisfies InferenceRequest);
       await released;
       await current.terminate();
