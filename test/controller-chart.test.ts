@@ -201,7 +201,7 @@ test('the Helm chart', async (t) => {
       'via-rbac',
       {
         jobId: 'via-rbac',
-        spec: { source: { imageId: 'x' }, model: 'm' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
       },
     );
     const base = `/apis/${API_VERSION}/namespaces/${NAMESPACE}/${PLURAL}`;

@@ -143,7 +143,7 @@ test('controller lifecycle on a real API server', async (t) => {
         apiVersion: API_VERSION,
         kind: KIND,
         metadata: { name: 'applied' },
-        spec: { source: { imageId: 'x' }, model: 'm' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
       },
     });
     await eventually(async () => assert.equal(await phaseOf('applied'), 'Scheduled'), 30_000);
@@ -155,13 +155,62 @@ test('controller lifecycle on a real API server', async (t) => {
     await eventually(async () => assert.equal(await phaseOf('applied'), 'Succeeded'), 30_000);
   });
 
+  await t.test('an applied job naming a model no worker has fails at once, saying which exist', async () => {
+    await kubeRequest(kube.kubeConfig, 'POST', base, {
+      body: {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { name: 'typo' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slm' },
+      },
+    });
+    const failed = await eventually(async () => {
+      const current = await getJob('typo');
+      assert.equal(current.status?.phase, 'Failed');
+      return current;
+    }, 30_000);
+    const condition = failed.status?.conditions?.find((c) => c.type === 'Failed');
+    assert.equal(condition?.reason, 'InvalidSpec');
+    assert.match(
+      condition?.message ?? '',
+      /invalid_spec: model "esrgan-slm" is not installed; choose one of .*esrgan-slim/,
+    );
+    const [event] = await eventually(async () => {
+      const events = eventsOf('typo', 'pf.job.failed');
+      assert.equal(events.length, 1);
+      return events;
+    }, 10_000);
+    assert.equal((event!.data as { code: string }).code, 'invalid_spec');
+    assert.deepEqual(await node.jobs('typo'), [], 'no worker Job for a spec no worker can run');
+  });
+
+  await t.test('a scale the model lacks fails the same way, naming its scales', async () => {
+    await kubeRequest(kube.kubeConfig, 'POST', base, {
+      body: {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { name: 'scale-5' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim', scale: 5 },
+      },
+    });
+    const failed = await eventually(async () => {
+      const current = await getJob('scale-5');
+      assert.equal(current.status?.phase, 'Failed');
+      return current;
+    }, 30_000);
+    const condition = failed.status?.conditions?.find((c) => c.type === 'Failed');
+    assert.equal(condition?.reason, 'InvalidSpec');
+    assert.match(condition?.message ?? '', /scale 5 is not one of esrgan-slim's native scales \(.*4.*\)/);
+    assert.deepEqual(await node.jobs('scale-5'), []);
+  });
+
   await t.test('exit code 42 fails the job for good: no second attempt', async () => {
     await kubeRequest(kube.kubeConfig, 'POST', base, {
       body: {
         apiVersion: API_VERSION,
         kind: KIND,
         metadata: { name: 'corrupt' },
-        spec: { source: { imageId: 'x' }, model: 'm' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
       },
     });
     await eventually(async () => assert.equal((await node.jobs('corrupt')).length, 1), 30_000);
@@ -193,7 +242,7 @@ test('controller lifecycle on a real API server', async (t) => {
           apiVersion: API_VERSION,
           kind: KIND,
           metadata: { name: 'flaky' },
-          spec: { source: { imageId: 'x' }, model: 'm' },
+          spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
         },
       });
       for (const attempt of [1, 2, 3]) {
@@ -232,7 +281,7 @@ test('controller lifecycle on a real API server', async (t) => {
           apiVersion: API_VERSION,
           kind: KIND,
           metadata: { name },
-          spec: { source: { imageId: 'x' }, model: 'm' },
+          spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
         },
       });
       await eventually(async () => assert.equal((await node.jobs(name)).length, 1), 30_000);
@@ -257,7 +306,7 @@ test('controller lifecycle on a real API server', async (t) => {
         apiVersion: API_VERSION,
         kind: KIND,
         metadata: { name: 'delete-me' },
-        spec: { source: { imageId: 'x' }, model: 'm' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
       },
     });
     await eventually(async () => assert.equal((await node.jobs('delete-me')).length, 1), 30_000);
@@ -275,7 +324,7 @@ test('controller lifecycle on a real API server', async (t) => {
         apiVersion: API_VERSION,
         kind: KIND,
         metadata: { name: 'survivor' },
-        spec: { source: { imageId: 'x' }, model: 'm' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
       },
     });
     await eventually(async () => assert.equal((await node.jobs('survivor')).length, 1), 30_000);

@@ -34,7 +34,7 @@ test('controller resilience on a real API server', async (t) => {
         apiVersion: API_VERSION,
         kind: KIND,
         metadata: { name },
-        spec: { source: { imageId: 'x' }, model: 'm' },
+        spec: { source: { imageId: 'x' }, model: 'esrgan-slim' },
       },
     });
   const phaseOf = async (name: string) =>

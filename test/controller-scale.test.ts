@@ -32,7 +32,7 @@ test('200 jobs: the cap holds and priorities decide who runs next', async () => 
             apiVersion: API_VERSION,
             kind: KIND,
             metadata: { name },
-            spec: { source: { imageId: name }, model: 'm', priority: priorityOf(i + k) },
+            spec: { source: { imageId: name }, model: 'esrgan-slim', priority: priorityOf(i + k) },
           },
         });
       }),

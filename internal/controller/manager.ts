@@ -110,6 +110,7 @@ export function createControllerManager(deps: ManagerDeps): ControllerManager {
       retry: settings.retry,
       progressIntervalMs: settings.progressIntervalMs,
       maxRunning: settings.maxRunning,
+      checkModel: deps.checkModel,
       logger: log,
     });
     const queue = createWorkQueue({ concurrency: settings.concurrency, process: reconcile, logger: log });

@@ -23,6 +23,8 @@ export const Reason = {
   WorkerFinished: 'WorkerFinished',
   Completed: 'Completed',
   PermanentFailure: 'PermanentFailure',
+  /** The spec names a model or scale no worker has (a job made with kubectl; the API refuses these). */
+  InvalidSpec: 'InvalidSpec',
   DeadlineExceeded: 'DeadlineExceeded',
   RetriesExhausted: 'RetriesExhausted',
   CancelRequested: 'CancelRequested',

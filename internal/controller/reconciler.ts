@@ -35,6 +35,8 @@ export interface ReconcilerDeps {
   progressIntervalMs: number;
   /** The running-jobs cap, for messages. */
   maxRunning: number;
+  /** Checks a new job's model and scale before its first workload (absent: the worker checks). */
+  checkModel?: ((model: string, scale: number | undefined) => Promise<void>) | undefined;
   logger: Logger;
   now?: () => Date;
 }

@@ -5,12 +5,13 @@ import type { WorkloadStatus } from '../ports/workload-runtime.ts';
 import { isTerminal } from '../resources/enhancement-job.ts';
 import { classifyFailure, retryDelayMs } from './failure-policy.ts';
 import { Reason } from './reasons.ts';
+import { ValidationError } from '../errors/errors.ts';
 import type { ReconcileContext, ReconcilerDeps } from './reconciler.ts';
 import type { WorkerReport } from './worker-reports.ts';
 
 type Deps = Pick<
   ReconcilerDeps,
-  'runtime' | 'admission' | 'reports' | 'events' | 'retry' | 'maxRunning' | 'logger'
+  'runtime' | 'admission' | 'reports' | 'events' | 'retry' | 'maxRunning' | 'logger' | 'checkModel'
 >;
 
 /** Moves `ctx.status` on from what the runtime and the worker's reports say. */
@@ -36,6 +37,7 @@ export async function syncWorkload(ctx: ReconcileContext, deps: Deps): Promise<v
   }
 
   const attempt = status.attempts ?? 0;
+  if (attempt === 0 && (await refusedSpec(ctx, deps))) return;
   if (attempt > 0 && !status.retryAt) {
     const observed = (await deps.runtime.observe(job, attempt)) ?? lost(status.workload ?? '', attempt);
     const done = await followAttempt(ctx, observed, deps);
@@ -52,6 +54,25 @@ export async function syncWorkload(ctx: ReconcileContext, deps: Deps): Promise<v
     }
   }
   await startNextAttempt(ctx, deps);
+}
+
+/**
+ * Fails a job whose model or scale no worker has before any workload starts (what `kubectl apply` of a typo
+ * meets; the API refuses the same at request time). True when it did.
+ */
+async function refusedSpec(ctx: ReconcileContext, deps: Deps): Promise<boolean> {
+  const { job } = ctx;
+  try {
+    await deps.checkModel?.(job.spec.model, job.spec.scale);
+    return false;
+  } catch (err) {
+    // Anything but a refusal (the models folder unreadable, say) retries the reconcile.
+    if (!(err instanceof ValidationError)) throw err;
+    await deps.events.failed(job, 'invalid_spec', err.message);
+    finish(ctx, 'Failed');
+    ctx.detail = { failureReason: Reason.InvalidSpec, message: `invalid_spec: ${err.message}` };
+    return true;
+  }
 }
 
 /** Updates status from the current attempt's workload; true when nothing more is to be done this pass. */

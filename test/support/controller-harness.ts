@@ -19,6 +19,10 @@ import type { ResourceStore } from '../../internal/ports/resource-store.ts';
 import { createLogger, silentLogger, type Logger } from '../../internal/telemetry/logger.ts';
 import { controllerConsumers } from '../../internal/wiring/controller-consumers.ts';
 import { startNatsServer, type NatsServer } from '../../internal/adapters/local-servers/nats-server.ts';
+import { modelChecker } from '../../internal/wiring/model-check.ts';
+
+/** The repository's model manifests, which the controller checks a new job's model against. */
+const MODELS_DIR = new URL('../../models', import.meta.url).pathname;
 
 export const TEST_SETTINGS: ControllerSettings = {
   maxRunning: 3,
@@ -75,6 +79,8 @@ export interface ControllerOptions {
   election?: boolean;
   identity?: string;
   logger?: Logger;
+  /** The model check before a first workload (default: the repository's manifests, as deployed). */
+  checkModel?: (model: string, scale: number | undefined) => Promise<void>;
 }
 
 /** NATS plus controllers sharing it; `await using` stops everything. */
@@ -138,6 +144,7 @@ export async function startControllerHarness(
         ...(options.election ? { lock: createK8sLeaseLock(kc, namespace, 'pixelforge-controller') } : {}),
         identity: options.identity ?? 'test-controller',
         startConsumers: controllerConsumers(bus, logger),
+        checkModel: options.checkModel ?? modelChecker(MODELS_DIR),
         settings,
         logger,
       });
