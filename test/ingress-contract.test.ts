@@ -301,16 +301,45 @@ test('the ingress HTTP contract', async (t) => {
     const metrics = await (await request('/metrics')).text();
     assert.match(metrics, /pixelforge_http_request_duration_seconds_bucket\{.*route="\/v1\/images"/);
     const openapi = await (await request('/openapi.json')).json();
-    for (const path of [
-      '/v1/images',
-      '/v1/images/{id}',
-      '/v1/images/{id}/status',
-      '/v1/groups',
-      '/v1/statistics',
-    ]) {
-      assert.ok(openapi.paths[path], `OpenAPI lacks ${path}`);
+    // Every route the app answers is in the reference (the reference's own files aside).
+    const documented = new Set(
+      Object.entries(openapi.paths as Record<string, object>).flatMap(([path, ops]) =>
+        Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    const routes = stack.app.routes
+      .filter((r) => r.method !== 'ALL' && r.path !== '/docs/:file')
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    assert.ok(routes.length >= 30, `only ${routes.length} routes seen`);
+    const missing = [...new Set(routes)].filter((r) => !documented.has(r));
+    assert.deepEqual(missing, [], 'routes missing from /openapi.json');
+    assert.ok(
+      openapi.paths['/v1/images/{id}/content'].get.parameters.some(
+        (p: { name: string }) => p.name === 'range',
+      ),
+    );
+    assert.deepEqual(openapi.components.securitySchemes.apiKey, {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+    });
+    // The interactive reference: Swagger UI from the ingress itself, and a plain list without scripts.
+    const docs = await (await request('/docs')).text();
+    assert.match(docs, /<script src="\/docs\/swagger-ui-bundle\.js"><\/script>/);
+    assert.match(docs, /PUT<\/span> <code>\/v1\/images\/\{id\}\/status/);
+    for (const [file, type] of [
+      ['swagger-ui-bundle.js', /javascript/],
+      ['swagger-ui.css', /css/],
+      ['init.js', /javascript/],
+    ] as const) {
+      const res = await request(`/docs/${file}`);
+      assert.equal(res.status, 200, file);
+      assert.match(res.headers.get('content-type') ?? '', type);
+      assert.ok((await res.arrayBuffer()).byteLength > (file === 'init.js' ? 100 : 10_000), file);
     }
-    assert.match(await (await request('/docs')).text(), /PUT<\/span> <code>\/v1\/images\/\{id\}\/status/);
+    assert.match(await (await request('/docs/init.js')).text(), /url: '\/openapi\.json'/);
+    assert.equal((await request('/docs/..%2Fpackage.json')).status, 404);
+    assert.equal((await request('/docs/index.html')).status, 404);
     assert.match(await (await request('/')).text(), /loading="lazy"/);
     assert.equal((await request('/v1/nothing-here')).status, 404);
     const { streams, events } = await (await request('/v1/event-schemas')).json();

@@ -117,3 +117,46 @@ test('videos: upload through the form, a poster on the player, upscale with fram
   assert.equal(download.headers.get('content-type'), 'video/x-matroska');
   assert.equal(await page.locator('#msg').textContent(), '');
 });
+
+test('the API reference: Swagger UI from the ingress, authorised with a key, tries a write', async () => {
+  await using stack = await startTestStack();
+  await using server = await listen(stack.app, 0, '127.0.0.1');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const page = await browser.newPage();
+    const offsite: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) offsite.push(r.url());
+    });
+    await page.goto(`${server.url}/docs`);
+    const create = page.locator('#operations-default-post_v1_groups');
+    await create.waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('.plain').count(), 0, 'the plain list gives way to Swagger UI');
+
+    await page.click('button.authorize');
+    await page.fill('.auth-container input', TEST_API_KEY);
+    await page.click('.auth-btn-wrapper button.authorize');
+    await page.click('button.btn-done');
+
+    await create.locator('.opblock-summary').click();
+    await create.locator('textarea.body-param__text').fill(JSON.stringify({ name: 'From the docs' }));
+    await create.locator('button.execute').click();
+    const status = create.locator('.live-responses-table .response .response-col_status');
+    await status.waitFor({ timeout: 10_000 });
+    assert.equal((await status.textContent())?.trim(), '201');
+    const body = await create
+      .locator('.live-responses-table .response-col_description pre')
+      .first()
+      .textContent();
+    const { id } = JSON.parse(body ?? '{}') as { id: string };
+    assert.equal((await (await stack.request(`/v1/groups/${id}`)).json()).name, 'From the docs');
+    assert.deepEqual(offsite, [], 'the reference loads nothing from elsewhere');
+    if (process.env.PIXELFORGE_SCREENSHOTS)
+      await page.screenshot({ path: join(process.env.PIXELFORGE_SCREENSHOTS, 'docs.png'), fullPage: false });
+  } finally {
+    await browser.close();
+  }
+});

@@ -216,3 +216,36 @@ export const VideoUploaded = Video.omit({ variants: true, updatedAt: true, poste
 
 export const VideosQuery = queryObject({ limit: Limit, cursor: Cursor, after: After });
 export const VideoPage = z.object({ items: z.array(Video), nextCursor: z.string().nullable() });
+
+/** The responses of a route that serves stored bytes (serve-blob.ts), for the OpenAPI document. */
+export const blobResponses = (what: string) => ({
+  200: {
+    description: `The ${what}'s bytes, with \`ETag\` and \`Accept-Ranges: bytes\``,
+    content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+  },
+  206: { description: 'The byte range asked for with `Range: bytes=start-end`' },
+  304: { description: 'Not modified (`If-None-Match` matched the ETag)' },
+  416: { description: 'The range lies outside the file' },
+  ...problemResponses(400, 404),
+});
+
+/** The request headers a blob route honours, for the OpenAPI document. */
+export const BlobHeaders = z.object({
+  range: z
+    .string()
+    .optional()
+    .openapi({ description: 'One byte range, e.g. `bytes=0-1023`', example: 'bytes=0-1023' }),
+  'if-none-match': z.string().optional().openapi({ description: 'An ETag from an earlier answer' }),
+});
+
+/** A variant's name in a path (`webp`, or an enhancement's output name). */
+export const VariantParam = z.object({
+  name: z
+    .string()
+    .min(1)
+    .openapi({
+      param: { name: 'name', in: 'path' },
+      example: 'webp',
+      description: 'A variant name from `variants`',
+    }),
+});

@@ -1,6 +1,7 @@
 // The web UI: one self-contained page (no build step, no external assets) on top of the HTTP API —
 // upload, a lazy-loading gallery by group (WebP variants when present), the review workflow, and videos with
 // their posters, a player, and an upscale button that follows the job's frames.
+import { z } from '@hono/zod-openapi';
 import type { App } from './context.ts';
 
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -124,5 +125,11 @@ loadVideos().catch((e) => say(e.message));
 </script></body></html>`;
 
 export function registerWebUi(app: App): void {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/',
+    summary: 'The web UI: the gallery, review and statistics (HTML)',
+    responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+  });
   app.get('/', (c) => c.html(PAGE));
 }

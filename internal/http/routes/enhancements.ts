@@ -174,6 +174,30 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
     async (c) => c.json(await service.cancel(c.req.valid('param').id, c.get('actor')), 202),
   );
 
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/enhancements/{id}/events',
+    summary: "A job's progress as it happens (Server-Sent Events)",
+    description:
+      'First a `snapshot` event (the job as `GET /v1/enhancements/{id}` shows it), then each lifecycle event ' +
+      '(`pf.job.started`, `pf.job.progress`, `pf.job.succeeded`, …; data as in `/v1/event-schemas`) in order; ' +
+      'a `: keep-alive` comment when quiet. The stream ends after the event that ends the job.',
+    request: { params: IdParam },
+    responses: {
+      200: {
+        description: 'An event stream',
+        content: {
+          'text/event-stream': {
+            schema: z.string().openapi({
+              example:
+                'event: snapshot\ndata: {"id":"cat-x4","phase":"Running",…}\n\nevent: pf.job.progress\n…',
+            }),
+          },
+        },
+      },
+      ...problemResponses(400, 404),
+    },
+  });
   app.get('/v1/enhancements/:id/events', async (c) => {
     const id = IdParam.parse({ id: c.req.param('id') }).id;
     const queue: AnyEvent[] = [];

@@ -9,6 +9,9 @@ import { serveBlob } from '../serve-blob.ts';
 import type { App, AppDeps } from '../context.ts';
 import {
   AfterQuery,
+  BlobHeaders,
+  VariantParam,
+  blobResponses,
   Image,
   ImageIdParam,
   ImagePage,
@@ -95,10 +98,24 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
     async (c) => c.json((await images.get(c.req.valid('param').id)) as never, 200),
   );
 
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/images/{id}/content',
+    summary: "The image's original bytes (ranges and conditional requests)",
+    request: { params: ImageIdParam, headers: BlobHeaders },
+    responses: blobResponses('image'),
+  });
   app.get('/v1/images/:id/content', async (c) => {
     return serveBlob(c, blobs, await images.content(c.req.param('id')));
   });
 
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/images/{id}/variants/{name}/content',
+    summary: 'The bytes of one variant: the WebP rendition, or an enhanced output',
+    request: { params: ImageIdParam.extend(VariantParam.shape), headers: BlobHeaders },
+    responses: blobResponses('variant'),
+  });
   app.get('/v1/images/:id/variants/:name/content', async (c) => {
     const image = await images.content(c.req.param('id'));
     const variant = image.variants.find((v) => v.name === c.req.param('name'));

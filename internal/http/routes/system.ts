@@ -1,14 +1,53 @@
 // Operational routes: liveness, readiness, Prometheus metrics, the OpenAPI document and its HTML page.
+import { z } from '@hono/zod-openapi';
 import type { Registry } from 'prom-client';
+import { jsonContent } from '../schemas.ts';
 import type { App, AppDeps } from '../context.ts';
-import { renderDocsPage } from '../docs-page.ts';
+import { registerDocs } from '../docs-page.ts';
 import { STREAMS, eventJsonSchemas } from '../../events/catalog.ts';
 
+const Readiness = z.object({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(z.string(), z.string()).openapi({ example: { nats: 'ok', mongo: 'ok' } }),
+});
+
 export function registerSystemRoutes(app: App, { ready, info }: AppDeps, registry: Registry): void {
+  const doc = app.openAPIRegistry;
+  doc.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process answers',
+    responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive') },
+  });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  // The version and limits: a client checks a file against them before sending it.
+  doc.registerPath({
+    method: 'get',
+    path: '/v1/info',
+    summary: 'The version and the limits a client should check a file against before sending it',
+    responses: {
+      200: jsonContent(
+        z.object({
+          version: z.string(),
+          limits: z.object({
+            maxUploadBytes: z.number().int(),
+            maxPixels: z.number().int(),
+            maxVideoBytes: z.number().int().optional(),
+            maxVideoSeconds: z.number().optional(),
+          }),
+        }),
+        'Version and limits',
+      ),
+    },
+  });
   app.get('/v1/info', (c) => c.json(info));
+
+  doc.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: NATS and MongoDB answer (503 naming the one that does not)',
+    responses: { 200: jsonContent(Readiness, 'Ready'), 503: jsonContent(Readiness, 'Not ready') },
+  });
 
   app.get('/readyz', async (c) => {
     const checks = await Promise.all(
@@ -25,6 +64,14 @@ export function registerSystemRoutes(app: App, { ready, info }: AppDeps, registr
     return c.json({ status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(checks) }, ok ? 200 : 503);
   });
 
+  doc.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (request durations per route, uploads, process)',
+    responses: {
+      200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+    },
+  });
   app.get('/metrics', async (c) => {
     c.header('Content-Type', registry.contentType);
     return c.body(await registry.metrics());
@@ -48,9 +95,32 @@ export function registerSystemRoutes(app: App, { ready, info }: AppDeps, registr
     };
     return c.json(doc);
   });
-  app.get('/docs', (c) => c.html(renderDocsPage(document())));
+  doc.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document (OpenAPI 3.1)',
+    responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'The OpenAPI document') },
+  });
+  doc.registerPath({
+    method: 'get',
+    path: '/docs',
+    summary: 'The interactive reference (Swagger UI) over this document',
+    responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+  });
+  registerDocs(app, document);
 
   // Publishers outside Pixelforge write the same events; these are their schemas (subject = type).
   const schemas = eventJsonSchemas();
+  doc.registerPath({
+    method: 'get',
+    path: '/v1/event-schemas',
+    summary: 'The JetStream streams and the JSON Schema of every event, for publishers outside Pixelforge',
+    responses: {
+      200: jsonContent(
+        z.object({ streams: z.record(z.string(), z.unknown()), events: z.record(z.string(), z.unknown()) }),
+        'Streams and event schemas (subject = type)',
+      ),
+    },
+  });
   app.get('/v1/event-schemas', (c) => c.json({ streams: STREAMS, events: schemas }));
 }

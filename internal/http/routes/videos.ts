@@ -9,6 +9,9 @@ import type { App } from '../context.ts';
 import { parsedFields, receiveUpload } from '../receive-upload.ts';
 import {
   AfterQuery,
+  BlobHeaders,
+  VariantParam,
+  blobResponses,
   UploadMetadataFields,
   Video,
   VideoIdParam,
@@ -87,10 +90,24 @@ export function registerVideoRoutes(
     async (c) => c.json((await service.get(c.req.valid('param').id)) as never, 200),
   );
 
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/videos/{id}/content',
+    summary: "The video's original bytes (ranges, so players can seek)",
+    request: { params: VideoIdParam, headers: BlobHeaders },
+    responses: blobResponses('video'),
+  });
   app.get('/v1/videos/:id/content', async (c) =>
     serveBlob(c, blobs, await service.content(c.req.param('id'))),
   );
 
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/videos/{id}/variants/{name}/content',
+    summary: 'The bytes of one variant of a video: its poster, or an enhanced output',
+    request: { params: VideoIdParam.extend(VariantParam.shape), headers: BlobHeaders },
+    responses: blobResponses('variant'),
+  });
   app.get('/v1/videos/:id/variants/:name/content', async (c) => {
     const video = await service.content(c.req.param('id'));
     const variant = video.variants.find((v) => v.name === c.req.param('name'));
