@@ -342,6 +342,9 @@ test('the ingress HTTP contract', async (t) => {
     assert.equal((await request('/docs/index.html')).status, 404);
     assert.match(await (await request('/')).text(), /loading="lazy"/);
     assert.equal((await request('/v1/nothing-here')).status, 404);
+    // No CORS unless origins are configured (cors.test.ts): the UI is served from the API's own origin.
+    const foreign = await request('/v1/groups', { headers: { origin: 'https://app.example.com' } });
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
     const { streams, events } = await (await request('/v1/event-schemas')).json();
     assert.equal(streams.images.name, 'PF_IMAGES');
     assert.deepEqual(events['pf.enhancement.requested'].required, [

@@ -33,3 +33,19 @@ test('tiles come from host memory on the CPU and from device memory on a GPU pro
   assert.equal(inferenceBudgetBytes(loadConfig({ ...env, PIXELFORGE_PROVIDER: 'webgpu' })), 2 ** 33);
   assert.equal(inferenceBudgetBytes(loadConfig({ PIXELFORGE_PROVIDER: 'cuda' })), 4096 * 2 ** 20);
 });
+
+test('CORS origins: none by default, a list of origins, or * alone; anything else is named', () => {
+  assert.deepEqual(loadConfig({}).PIXELFORGE_CORS_ORIGINS, []);
+  assert.deepEqual(
+    loadConfig({ PIXELFORGE_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' })
+      .PIXELFORGE_CORS_ORIGINS,
+    ['https://app.example.com', 'http://localhost:5173'],
+  );
+  assert.deepEqual(loadConfig({ PIXELFORGE_CORS_ORIGINS: '*' }).PIXELFORGE_CORS_ORIGINS, ['*']);
+  for (const bad of ['https://app.example.com/', 'app.example.com', 'ftp://x.example', '*,https://a.example'])
+    assert.throws(
+      () => loadConfig({ PIXELFORGE_CORS_ORIGINS: bad }),
+      /PIXELFORGE_CORS_ORIGINS: .* is not an origin \(scheme:\/\/host\[:port\], no path\), nor \* alone/,
+      bad,
+    );
+});

@@ -1,7 +1,7 @@
 // Process configuration from the environment, validated with zod once at start-up.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envBool, envInt as int } from './env-values.ts';
+import { envBool, envInt as int, envOrigins } from './env-values.ts';
 import { controllerConfigFields } from './controller-config.ts';
 
 const MiB = 1024 * 1024;
@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   PIXELFORGE_MAX_CONCURRENT_UPLOADS: int(1, 10_000).default(8),
   /** Comma-separated `name:sha256hex` pairs: the hashes of the API keys allowed to write. */
   PIXELFORGE_API_KEYS: z.string().default(''),
+  /** Origins whose browser scripts may call the API (CORS), comma-separated, or `*`; default: none. */
+  PIXELFORGE_CORS_ORIGINS: envOrigins,
   /** How long a read with `?after=<seq>` waits for the projector, in ms. */
   PIXELFORGE_READ_WAIT_MS: int(0, 60_000).default(5000),
   /** Make the WebP derivative of every upload. */

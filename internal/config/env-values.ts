@@ -13,3 +13,32 @@ export const envInt = (min: number, max: number) =>
 export const envBool = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
+
+/**
+ * Comma-separated browser origins (`https://app.example.com`), or `*` for any: the origins whose scripts may call
+ * the API (CORS). Empty (the default): only the UI's own origin, which needs no CORS.
+ */
+export const envOrigins = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    if (origins.length === 1 && origins[0] === '*') return origins;
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path), nor * alone`,
+        });
+    }
+    return origins;
+  });

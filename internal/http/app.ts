@@ -1,6 +1,7 @@
 // The ingress HTTP application: middleware, routes, error mapping. Tested with `app.request()`, no port.
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { ValidationError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { apiKeyAuth } from './auth.ts';
@@ -17,7 +18,17 @@ import { registerVideoRoutes } from './routes/videos.ts';
 import { createUploadSlots } from './upload-slots.ts';
 import { registerWebUi } from './web-ui.ts';
 
-/** Builds the app; every dependency comes in through `deps`. */
+/** CORS for `origins` (`['*']`: any): the headers the API reads and the ones a script needs to see. */
+function crossOrigin(origins: readonly string[]) {
+  return cors({
+    origin: origins[0] === '*' ? '*' : [...origins],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: ['X-API-Key', 'Authorization', 'Content-Type', 'Range', 'If-None-Match', 'Last-Event-ID'],
+    exposeHeaders: ['Location', 'ETag', 'Content-Range', 'Content-Length', 'Retry-After'],
+    maxAge: 600,
+  });
+}
+
 /** True when a request carries no body bytes (no length, or a zero length, and no chunked encoding). */
 function hasNoBody(request: Request): boolean {
   const length = request.headers.get('content-length');
@@ -40,6 +51,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return where ? `${where}: ${issue.message}` : issue.message;
 }
 
+/** Builds the app; every dependency comes in through `deps`. */
 export function createApp(deps: AppDeps, logger: Logger) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -54,6 +66,9 @@ export function createApp(deps: AppDeps, logger: Logger) {
   );
   app.use('*', traceRequests());
   app.use('*', metrics.middleware);
+  // Before authentication: a preflight carries no key. Keys travel in a header, never in cookies, so a
+  // permitted origin gains nothing its user did not type in.
+  if (deps.corsOrigins?.length) app.use('*', crossOrigin(deps.corsOrigins));
   app.use('/v1/*', apiKeyAuth({ keys: deps.apiKeys }));
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));
   // Uploads stream with their own limits; every other body is small JSON.

@@ -27,6 +27,8 @@ export interface AppDeps {
   /** Readiness probes of the dependencies; each throws when its server is unreachable. */
   ready: Record<string, () => Promise<void>>;
   apiKeys: Map<string, string>;
+  /** Origins whose browser scripts may call the API (`*`: any); empty or absent: no CORS headers. */
+  corsOrigins?: readonly string[];
   maxUploadBytes: number;
   /** Uploads streamed at once by this process; more wait for a slot. */
   maxConcurrentUploads: number;

@@ -34,6 +34,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       progress: conn.progress,
       ready: conn.readiness,
       apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
+      corsOrigins: config.PIXELFORGE_CORS_ORIGINS,
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
       maxConcurrentUploads: config.PIXELFORGE_MAX_CONCURRENT_UPLOADS,
       readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
