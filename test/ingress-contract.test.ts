@@ -293,6 +293,50 @@ test('the ingress HTTP contract', async (t) => {
     assert.equal((await request(`/v1/images/${imageId}`, { method: 'DELETE' })).status, 404);
   });
 
+  await t.test(
+    'models: what the installed manifests offer, with kind, costs and where to run them',
+    async () => {
+      const res = await request('/v1/models');
+      assert.equal(res.status, 200);
+      const { items } = (await res.json()) as {
+        items: {
+          name: string;
+          kind: string;
+          scales: number[];
+          recommendedProvider: string;
+          costs: { scale: number; macsPerOutputPixel: number | null }[];
+          aliases: { cpu: string[]; gpu: string[] };
+          licence: string;
+        }[];
+      };
+      const byName = Object.fromEntries(items.map((m) => [m.name, m]));
+      assert.deepEqual(
+        items.map((m) => m.name),
+        [...items.map((m) => m.name)].sort(),
+      );
+      assert.deepEqual(
+        [
+          'realesrgan-x4plus',
+          'realesrgan-x4plus-anime',
+          'realesr-animevideov3',
+          'realesr-general-x4v3',
+          'esrgan-slim',
+        ].map((name) => [name, byName[name]?.kind, byName[name]?.recommendedProvider]),
+        [
+          ['realesrgan-x4plus', 'photo', 'gpu'],
+          ['realesrgan-x4plus-anime', 'anime', 'gpu'],
+          ['realesr-animevideov3', 'video', 'cpu'],
+          ['realesr-general-x4v3', 'photo', 'cpu'],
+          ['esrgan-slim', 'photo', 'cpu'],
+        ],
+      );
+      assert.deepEqual(byName['realesr-general-x4v3']!.aliases, { cpu: ['auto', 'photo', 'anime'], gpu: [] });
+      assert.deepEqual(byName['esrgan-slim']!.scales, [4, 2, 3, 8]);
+      assert.deepEqual(byName['esrgan-slim']!.costs[0], { scale: 4, macsPerOutputPixel: 15772 });
+      assert.match(byName['realesrgan-x4plus']!.licence, /BSD-3-Clause/);
+    },
+  );
+
   await t.test('operations: health, readiness, metrics, OpenAPI, docs, web UI', async () => {
     assert.equal((await request('/healthz')).status, 200);
     const ready = await request('/readyz');

@@ -79,16 +79,42 @@ export function resolveVariant(
   return { manifest, variant };
 }
 
+/**
+ * Above this many multiply-adds per output pixel at its default scale a model is recommended for GPUs. On the
+ * CPU the models run at 0.84–0.89 of a measured ~160 GMAC/s on two cores (BENCHMARKS.md "Enhancement engine"):
+ * esrgan-thick (454 k) makes 0.31 MP/s, about 10 minutes for a 12 MP ×4 output, while the models under 100 k
+ * make 3–7 MP/s.
+ */
+export const RECOMMEND_GPU_MACS = 250_000;
+
+const aliasesOf = (side: 'cpu' | 'gpu', model: string) =>
+  Object.entries(MODEL_ALIASES[side])
+    .filter(([, target]) => target === model)
+    .map(([alias]) => alias);
+
 /** Summaries of the installed models, sorted by name. */
 export function summarise(manifests: readonly ModelManifest[]): ModelSummary[] {
   return [...manifests]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((m) => ({
-      name: m.name,
-      description: m.description,
-      scales: m.variants.map((v) => v.scale),
-      defaultScale: defaultVariant(m).scale,
-      licence: m.licence,
-      source: m.source,
-    }));
+    .map((m) => {
+      const aliases = { cpu: aliasesOf('cpu', m.name), gpu: aliasesOf('gpu', m.name) };
+      const all = [...aliases.cpu, ...aliases.gpu];
+      const defaultCost = defaultVariant(m).macsPerOutputPixel ?? 0;
+      return {
+        name: m.name,
+        description: m.description,
+        scales: m.variants.map((v) => v.scale),
+        defaultScale: defaultVariant(m).scale,
+        licence: m.licence,
+        source: m.source,
+        kind: all.includes('video')
+          ? 'video'
+          : all.includes('anime') && !all.includes('photo')
+            ? 'anime'
+            : 'photo',
+        recommendedProvider: defaultCost > RECOMMEND_GPU_MACS ? 'gpu' : 'cpu',
+        costs: m.variants.map((v) => ({ scale: v.scale, macsPerOutputPixel: v.macsPerOutputPixel ?? null })),
+        aliases,
+      };
+    });
 }

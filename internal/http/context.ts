@@ -4,6 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ImageService } from '../images/image-service.ts';
 import type { ProjectionProgress } from '../images/views.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { ModelSummary } from '../ports/enhancer.ts';
 import type { Queries } from '../adapters/mongo/queries.ts';
 import type { EnhancementService } from '../jobs/enhancement-service.ts';
 import type { VideoService } from '../videos/video-service.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   readWaitMs: number;
   /** What GET /v1/info reports: the version and the limits a client should check before sending. */
   info: { version: string; limits: UploadLimitsInfo };
+  /** The installed models, for GET /v1/models (what the workers of this installation can run). */
+  models: () => Promise<ModelSummary[]>;
   /** /v1/videos; absent in apps built without video support. */
   videos?: { service: VideoService; maxUploadBytes: number };
   /** /v1/enhancements; absent in apps built without the jobs read model. */

@@ -100,6 +100,14 @@ export interface ModelSummary {
   defaultScale: number;
   licence: string;
   source: { package: string; version: string; path?: string };
+  /** What the model is for: the kind of picture its alias serves (photo unless an alias says otherwise). */
+  kind: 'photo' | 'anime' | 'video';
+  /** Where it pays to run: `gpu` for the heavy models (see RECOMMEND_GPU_MACS), else `cpu`. */
+  recommendedProvider: 'cpu' | 'gpu';
+  /** The cost of each native scale in multiply-adds per output pixel, where the manifest knows it. */
+  costs: { scale: number; macsPerOutputPixel: number | null }[];
+  /** The aliases that stand for it on each kind of worker (`pixelforge enhance --model photo`…). */
+  aliases: { cpu: string[]; gpu: string[] };
 }
 
 export interface Enhancer {

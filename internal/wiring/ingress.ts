@@ -9,6 +9,8 @@ import { parseApiKeyHashes } from '../http/auth.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
 import { buildEnhancementService } from './enhancements.ts';
+import { createModelRegistry } from '../adapters/onnx/model-registry.ts';
+import { summarise } from '../enhance/model-catalogue.ts';
 import { createVideoInspector } from '../adapters/ffmpeg/video-inspector.ts';
 import { videoLimitsOf } from './video-limits.ts';
 import { createVideoService } from '../videos/video-service.ts';
@@ -16,6 +18,12 @@ import { PIXELFORGE_VERSION } from './version.ts';
 import { ErrorCode, PixelforgeError } from '../errors/errors.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
+/** The models under `modelsDir`, summarised; the folder is read once, when first asked. */
+function installedModels(modelsDir: string) {
+  const registry = createModelRegistry(modelsDir);
+  return async () => summarise(await registry.manifests());
+}
+
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
   const queries = createQueries(conn.models);
   const events = createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' });
@@ -35,6 +43,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       ready: conn.readiness,
       apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
       corsOrigins: config.PIXELFORGE_CORS_ORIGINS,
+      models: installedModels(config.PIXELFORGE_MODELS_DIR),
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
       maxConcurrentUploads: config.PIXELFORGE_MAX_CONCURRENT_UPLOADS,
       readWaitMs: config.PIXELFORGE_READ_WAIT_MS,

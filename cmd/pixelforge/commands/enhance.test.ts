@@ -139,8 +139,9 @@ test('pixelforge enhance of a video: every frame ×2 at its own time, the sound 
 test('pixelforge models list shows every installed model with its scales and licence', async () => {
   const { code, stdout, stderr } = await pixelforge(['models', 'list']);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^NAME\s+SCALES\s+DEFAULT\s+LICENCE\s+SOURCE/);
-  assert.match(stdout, /esrgan-slim\s+×4 ×2 ×3 ×8\s+×4\s+MIT\s+@upscalerjs\/esrgan-slim@1\.0\.0/);
+  assert.match(stdout, /^NAME\s+KIND\s+SCALES\s+DEFAULT\s+RUN ON\s+LICENCE\s+SOURCE/);
+  assert.match(stdout, /esrgan-slim\s+photo\s+×4 ×2 ×3 ×8\s+×4\s+cpu\s+MIT\s+@upscalerjs\/esrgan-slim@1\.0\.0/);
+  assert.match(stdout, /realesrgan-x4plus-anime\s+anime\s+×4\s+×4\s+gpu\s/);
 });
 
 test('bad flag values of client commands exit 2 with a sentence, before anything is sent', async () => {

@@ -35,11 +35,13 @@ first), licence and the package the weights come from. Use a name with \`pixelfo
         return 1;
       }
       const rows = [
-        ['NAME', 'SCALES', 'DEFAULT', 'LICENCE', 'SOURCE'],
+        ['NAME', 'KIND', 'SCALES', 'DEFAULT', 'RUN ON', 'LICENCE', 'SOURCE'],
         ...models.map((m) => [
           m.name,
+          m.kind,
           m.scales.map((s) => `×${s}`).join(' '),
           `×${m.defaultScale}`,
+          m.recommendedProvider,
           m.licence,
           `${m.source.package}@${m.source.version}`,
         ]),

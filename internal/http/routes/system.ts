@@ -11,7 +11,27 @@ const Readiness = z.object({
   checks: z.record(z.string(), z.string()).openapi({ example: { nats: 'ok', mongo: 'ok' } }),
 });
 
-export function registerSystemRoutes(app: App, { ready, info }: AppDeps, registry: Registry): void {
+const ModelInfo = z
+  .object({
+    name: z.string().openapi({ example: 'realesr-general-x4v3' }),
+    description: z.string(),
+    kind: z.enum(['photo', 'anime', 'video']),
+    scales: z.array(z.number().int()).openapi({ description: 'Native scales; others by `outscale`' }),
+    defaultScale: z.number().int(),
+    costs: z.array(z.object({ scale: z.number().int(), macsPerOutputPixel: z.number().nullable() })).openapi({
+      description: 'Multiply-adds per output pixel of each scale: the time a job takes is proportional to it',
+    }),
+    recommendedProvider: z.enum(['cpu', 'gpu']),
+    aliases: z.object({ cpu: z.array(z.string()), gpu: z.array(z.string()) }).openapi({
+      description:
+        'The names (`auto`, `photo`, `anime`, `video`) that stand for this model on each kind of worker',
+    }),
+    licence: z.string(),
+    source: z.object({ package: z.string(), version: z.string(), path: z.string().optional() }),
+  })
+  .openapi('Model');
+
+export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps, registry: Registry): void {
   const doc = app.openAPIRegistry;
   doc.registerPath({
     method: 'get',
@@ -41,6 +61,14 @@ export function registerSystemRoutes(app: App, { ready, info }: AppDeps, registr
     },
   });
   app.get('/v1/info', (c) => c.json(info));
+
+  doc.registerPath({
+    method: 'get',
+    path: '/v1/models',
+    summary: 'The installed models: kind, native scales, cost per output pixel, where to run them, licence',
+    responses: { 200: jsonContent(z.object({ items: z.array(ModelInfo) }), 'The models, by name') },
+  });
+  app.get('/v1/models', async (c) => c.json({ items: await models() }));
 
   doc.registerPath({
     method: 'get',
