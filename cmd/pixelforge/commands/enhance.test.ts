@@ -140,7 +140,10 @@ test('pixelforge models list shows every installed model with its scales and lic
   const { code, stdout, stderr } = await pixelforge(['models', 'list']);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /^NAME\s+KIND\s+SCALES\s+DEFAULT\s+RUN ON\s+LICENCE\s+SOURCE/);
-  assert.match(stdout, /esrgan-slim\s+photo\s+×4 ×2 ×3 ×8\s+×4\s+cpu\s+MIT\s+@upscalerjs\/esrgan-slim@1\.0\.0/);
+  assert.match(
+    stdout,
+    /esrgan-slim\s+photo\s+×4 ×2 ×3 ×8\s+×4\s+cpu\s+MIT\s+@upscalerjs\/esrgan-slim@1\.0\.0/,
+  );
   assert.match(stdout, /realesrgan-x4plus-anime\s+anime\s+×4\s+×4\s+gpu\s/);
 });
 
