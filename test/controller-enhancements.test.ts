@@ -438,6 +438,16 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
       };
       assert.ok(listed.items.some((i) => i.id === job.id));
       assert.match((await run('show', job.id)).stdout, new RegExp(`^${job.id}\\s+Succeeded`));
+      // A finished job's result, fetched later by id (the esrgan-slim job above).
+      const dir = await mkdtemp(path.join(tmpdir(), 'pf-jobs-o-'));
+      try {
+        const file = path.join(dir, 'out.png');
+        assert.match((await run('show', jobId, '-o', file)).stdout, /out\.png {2}192×128/);
+        const meta = await sharp(file).metadata();
+        assert.deepEqual([meta.format, meta.width, meta.height], ['png', 192, 128]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
       await assert.rejects(run('show', 'no-such-job'), (err: { code: number; stderr: string }) => {
         assert.equal(err.code, 1);
         assert.match(err.stderr, /not found/);

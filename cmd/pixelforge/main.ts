@@ -10,6 +10,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     load: () => import('./commands/up.ts'),
   },
   upload: { summary: 'upload image files into a group', load: () => import('./commands/upload.ts') },
+  images: {
+    summary: 'list, show, review, tag, delete or download images on the server',
+    load: () => import('./commands/images.ts'),
+  },
   groups: { summary: 'list groups with their images', load: () => import('./commands/groups.ts') },
   stats: { summary: 'images of the last N days by status', load: () => import('./commands/stats.ts') },
   videos: {

@@ -1,12 +1,21 @@
 // The CLI's HTTP client: base URL and API key from the environment (or the local stack's admin key).
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ErrorCode, PixelforgeError, type ErrorCode as Code } from '../errors/errors.ts';
 
 export interface ApiClient {
   baseUrl: string;
   /** Sends a request; resolves with the parsed JSON body, or throws the API's problem as a PixelforgeError. */
   call<T = unknown>(path: string, init?: RequestInit): Promise<T>;
+  /**
+   * Streams the bytes at `path` into `file` through a temporary file beside it, so a failed download leaves no
+   * partial file; `file` is not overwritten unless `overwrite`. Resolves with the bytes written.
+   */
+  download(path: string, file: string, options?: { overwrite?: boolean }): Promise<number>;
 }
 
 /** PIXELFORGE_URL (default http://127.0.0.1:8080) and PIXELFORGE_API_KEY (default <data dir>/admin.key). */
@@ -59,8 +68,46 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
       }
       return body as T;
     },
+    async download(path, file, { overwrite = false } = {}) {
+      if (!overwrite && (await exists(file)))
+        throw new PixelforgeError(ErrorCode.Conflict, `${file} exists; pass --force to replace it`);
+      let res: Response;
+      try {
+        res = await fetch(baseUrl + path, { headers: key ? { 'x-api-key': key } : {} });
+      } catch (err) {
+        throw new PixelforgeError(
+          ErrorCode.Unavailable,
+          `cannot reach Pixelforge at ${baseUrl} (${(err as Error).cause ?? (err as Error).message})`,
+        );
+      }
+      if (!res.ok || !res.body) {
+        const problem = (await res.json().catch(() => null)) as { code?: Code; message?: string } | null;
+        throw new PixelforgeError(
+          problem?.code ?? ErrorCode.Unavailable,
+          problem?.message ?? `download failed: HTTP ${res.status}`,
+        );
+      }
+      const partial = join(dirname(file), `.${basename(file)}.${process.pid}.part`);
+      try {
+        await pipeline(
+          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+          createWriteStream(partial),
+        );
+        await rename(partial, file);
+      } catch (err) {
+        await rm(partial, { force: true });
+        throw err;
+      }
+      return (await stat(file)).size;
+    },
   };
 }
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 /** The server's upload limits (GET /v1/info), or null from a server too old to say. */
 export async function uploadLimits(

@@ -1,9 +1,5 @@
 // `pixelforge enhance --remote <imageId>`: asks the server to enhance an uploaded image and follows the job
 // until it ends, for the enhance command to call (it owns the flags; this owns the HTTP conversation).
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { PixelforgeError, ErrorCode } from '../errors/errors.ts';
 import type { ApiClient } from './client.ts';
 
@@ -78,8 +74,5 @@ export async function remoteEnhance(
 /** Streams a job's output into `file` (a video can be gigabytes: never held in memory). */
 export async function downloadOutputTo(client: ApiClient, job: RemoteJob, file: string): Promise<void> {
   if (!job.outputUrl) throw new PixelforgeError(ErrorCode.NotFound, `enhancement ${job.id} has no output`);
-  const res = await fetch(client.baseUrl + job.outputUrl);
-  if (!res.ok || !res.body)
-    throw new PixelforgeError(ErrorCode.Unavailable, `download failed: HTTP ${res.status}`);
-  await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file));
+  await client.download(job.outputUrl, file, { overwrite: true });
 }

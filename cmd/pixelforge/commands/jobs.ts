@@ -1,7 +1,8 @@
 // `pixelforge jobs`: enhancement jobs over the HTTP API — list them, show one, follow one, cancel one.
 import { createApiClient } from '../../../internal/cli/client.ts';
 import { UsageError, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
-import type { RemoteJob } from '../../../internal/cli/remote-enhance.ts';
+import { downloadOutputTo, type RemoteJob } from '../../../internal/cli/remote-enhance.ts';
+import { ErrorCode, PixelforgeError } from '../../../internal/errors/errors.ts';
 
 interface JobPage {
   items: (RemoteJob & {
@@ -24,7 +25,7 @@ export const command: Command = {
   name: 'jobs',
   summary: 'list, show, follow or cancel enhancement jobs',
   help: `Usage: pixelforge jobs [--phase P] [--image ID | --video ID] [--limit N] [--cursor C] [--json]
-       pixelforge jobs show <id> [--json]
+       pixelforge jobs show <id> [-o FILE] [--json]   -o: download a finished job's result
        pixelforge jobs watch <id>      follow a job until it ends (exit 1 unless it succeeded)
        pixelforge jobs cancel <id>
 
@@ -37,6 +38,7 @@ Phases: Pending, Scheduled, Running, Succeeded, Failed, Cancelled. Talks to PIXE
       limit: { type: 'string', default: '50' },
       cursor: { type: 'string' },
       json: { type: 'boolean' },
+      output: { type: 'string', short: 'o' },
     });
     if (!args) return 0;
     const client = await createApiClient();
@@ -65,6 +67,15 @@ Phases: Pending, Scheduled, Running, Succeeded, Failed, Cancelled. Talks to PIXE
         const job = await client.call<RemoteJob>(`/v1/enhancements/${encodeURIComponent(id)}`);
         if (args.values.json) print(job);
         else process.stdout.write(`${describe(job)}\n`);
+        if (!args.values.output) return 0;
+        if (job.phase !== 'Succeeded')
+          throw new PixelforgeError(
+            ErrorCode.Conflict,
+            `job ${id} is ${job.phase}: there is no result to download yet`,
+          );
+        await downloadOutputTo(client, job, args.values.output);
+        if (!args.values.json)
+          process.stdout.write(`${args.values.output}  ${job.output?.width}×${job.output?.height}\n`);
         return 0;
       }
       case 'watch': {
