@@ -411,6 +411,34 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
   );
 
   await t.test(
+    '?wait=: 200 with the finished job when it ends in time, else 202 saying where it is',
+    async () => {
+      const done = await request('/v1/enhancements?wait=60', json({ imageId, model: 'report-exit-0' }));
+      assert.equal(done.status, 200, await done.clone().text());
+      const finished = (await done.json()) as { id: string; phase: string; outputUrl: string | null };
+      assert.equal(finished.phase, 'Succeeded');
+      assert.equal(done.headers.get('location'), `/v1/enhancements/${finished.id}`);
+
+      const slow = await request('/v1/enhancements?wait=1', json({ imageId, model: 'gated-report-exit-0' }));
+      assert.equal(slow.status, 202, await slow.clone().text());
+      const accepted = (await slow.json()) as { id: string; phase: string; url: string };
+      assert.ok(['Pending', 'Scheduled', 'Running'].includes(accepted.phase), accepted.phase);
+      await mkdir(path.join(modelsDir, 'gated'), { recursive: true });
+      await writeFile(path.join(modelsDir, 'gated', `open-${accepted.id}`), '');
+      await eventually(async () => {
+        assert.equal(((await (await request(accepted.url)).json()) as { phase: string }).phase, 'Succeeded');
+      }, 30_000);
+
+      for (const bad of ['-1', '121', 'soon'])
+        assert.equal(
+          (await request(`/v1/enhancements?wait=${bad}`, json({ imageId, model: 'report-exit-0' }))).status,
+          400,
+          bad,
+        );
+    },
+  );
+
+  await t.test(
     'the CLI: remoteEnhance follows a job to its end; `pixelforge jobs` lists and shows',
     async () => {
       await using server = await listen(stack.app, 0, '127.0.0.1');

@@ -6,7 +6,7 @@ import type { AnyEvent } from '../events/catalog.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/errors.ts';
 import { newId } from '../ids/ids.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
-import type { JobView, JobViewPhase } from './job-view.ts';
+import { CONTROLLER_SOURCE, type JobView, type JobViewPhase } from './job-view.ts';
 import { EnhancementSpec, OutputOptions, TileOptions, VideoOutputOptions } from './spec.ts';
 
 /** The body of POST /v1/enhancements: an image or a video, and how to enhance it. */
@@ -120,6 +120,41 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
         { actor, id: `${id}-cancel-requested` },
       );
       return { id, seq: receipt.seq };
+    },
+    /**
+     * The job once it has ended, or undefined when it has not within `timeoutMs` (or `signal` aborts): what a
+     * request with `?wait=` answers. Subscribes first, so an end between two reads wakes it at once; after an
+     * end event it reads again until the read model shows it.
+     */
+    async awaitEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobView | undefined> {
+      let wake: () => void = () => {};
+      let ended = false;
+      const unsubscribe = deps.feed.subscribe(id, (event) => {
+        if (endsJob(event, CONTROLLER_SOURCE) || event.type === 'pf.job.cancelled') ended = true;
+        wake();
+      });
+      const abort = () => wake();
+      signal?.addEventListener('abort', abort);
+      try {
+        const deadline = Date.now() + timeoutMs;
+        while (!signal?.aborted) {
+          const view = await get(id).catch((err: unknown) => {
+            if (err instanceof NotFoundError) return undefined;
+            throw err;
+          });
+          if (view && TERMINAL.has(view.phase)) return view;
+          const left = deadline - Date.now();
+          if (left <= 0) return undefined;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, Math.min(ended ? 50 : 1000, left)).unref();
+          });
+        }
+        return undefined;
+      } finally {
+        signal?.removeEventListener('abort', abort);
+        unsubscribe();
+      }
     },
     /** Subscribes before reading, so nothing between the snapshot and the first live event is lost. */
     async follow(id: string, onEvent: (event: AnyEvent) => void) {

@@ -49,7 +49,9 @@ const Enhancement = z
 const Accepted = z
   .object({
     id: z.string(),
-    phase: z.literal('Pending'),
+    phase: z
+      .enum(JOB_PHASES)
+      .openapi({ description: 'Pending; after a `wait` that ran out, where the job is' }),
     seq: z.number().int(),
     url: z.string(),
     events: z.string(),
@@ -62,6 +64,22 @@ const IdParam = z.object({
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an enhancement id')
     .max(63)
     .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+/** The longest `?wait=` of POST /v1/enhancements, in seconds: a bound on how long a request holds its connection. */
+export const MAX_WAIT_SECONDS = 120;
+
+const WaitQuery = queryObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_SECONDS)
+    .optional()
+    .openapi({
+      description: `Seconds (up to ${MAX_WAIT_SECONDS}) to wait for the job to end: 200 with the finished job when it does, else the usual 202`,
+      example: 30,
+    }),
 });
 
 const ListQuery = queryObject({
@@ -112,15 +130,32 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       description:
         'Send `Idempotency-Key` to make a retried request name the same job. External systems may publish `pf.enhancement.requested` on NATS instead.',
       security: [{ apiKey: [] }],
-      request: { body: { required: true, content: { 'application/json': { schema: EnhancementRequest } } } },
-      responses: { 202: jsonContent(Accepted, 'Accepted'), ...problemResponses(400, 401, 404, 503) },
+      request: {
+        query: WaitQuery,
+        body: { required: true, content: { 'application/json': { schema: EnhancementRequest } } },
+      },
+      responses: {
+        200: jsonContent(
+          Enhancement,
+          'Finished within `wait`: the job as GET /v1/enhancements/{id} shows it',
+        ),
+        202: jsonContent(Accepted, 'Accepted'),
+        ...problemResponses(400, 401, 404, 503),
+      },
     }),
     async (c) => {
       const key = c.req.header('idempotency-key')?.slice(0, 200);
+      const { wait } = c.req.valid('query');
       const { id, seq } = await service.request(c.req.valid('json'), c.get('actor'), key);
       const url = `/v1/enhancements/${id}`;
       c.header('Location', url);
-      return c.json({ id, phase: 'Pending' as const, seq, url, events: `${url}/events` }, 202);
+      let phase: JobView['phase'] = 'Pending';
+      if (wait) {
+        const ended = await service.awaitEnd(id, wait * 1000, c.req.raw.signal);
+        if (ended) return c.json(enhancementJson(ended), 200);
+        phase = (await service.get(id).catch(() => undefined))?.phase ?? phase;
+      }
+      return c.json({ id, phase, seq, url, events: `${url}/events` }, 202);
     },
   );
 
