@@ -28,21 +28,24 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
       (k) => k.trim(),
       () => undefined,
     ));
+  /** fetch with the key, a connection failure said in one sentence. */
+  const send = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    try {
+      return await fetch(baseUrl + path, {
+        ...init,
+        headers: { ...(key ? { 'x-api-key': key } : {}), ...(init.headers as Record<string, string>) },
+      });
+    } catch (err) {
+      throw new PixelforgeError(
+        ErrorCode.Unavailable,
+        `cannot reach Pixelforge at ${baseUrl} (${(err as Error).cause ?? (err as Error).message}); is \`pixelforge up\` running?`,
+      );
+    }
+  };
   return {
     baseUrl,
     async call<T>(path: string, init: RequestInit = {}): Promise<T> {
-      let res: Response;
-      try {
-        res = await fetch(baseUrl + path, {
-          ...init,
-          headers: { ...(key ? { 'x-api-key': key } : {}), ...(init.headers as Record<string, string>) },
-        });
-      } catch (err) {
-        throw new PixelforgeError(
-          ErrorCode.Unavailable,
-          `cannot reach Pixelforge at ${baseUrl} (${(err as Error).cause ?? (err as Error).message}); is \`pixelforge up\` running?`,
-        );
-      }
+      const res = await send(path, init);
       const text = await res.text();
       let body;
       try {
@@ -71,15 +74,7 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
     async download(path, file, { overwrite = false } = {}) {
       if (!overwrite && (await exists(file)))
         throw new PixelforgeError(ErrorCode.Conflict, `${file} exists; pass --force to replace it`);
-      let res: Response;
-      try {
-        res = await fetch(baseUrl + path, { headers: key ? { 'x-api-key': key } : {} });
-      } catch (err) {
-        throw new PixelforgeError(
-          ErrorCode.Unavailable,
-          `cannot reach Pixelforge at ${baseUrl} (${(err as Error).cause ?? (err as Error).message})`,
-        );
-      }
+      const res = await send(path);
       if (!res.ok || !res.body) {
         const problem = (await res.json().catch(() => null)) as { code?: Code; message?: string } | null;
         throw new PixelforgeError(
