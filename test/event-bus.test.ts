@@ -11,6 +11,7 @@ import { silentLogger } from '../internal/telemetry/logger.ts';
 import { ValidationError } from '../internal/errors/errors.ts';
 import { startNatsServer } from '../internal/adapters/local-servers/nats-server.ts';
 import { eventually } from './support/eventually.ts';
+import { createNatsJobEventFeed } from '../internal/adapters/nats/job-event-feed.ts';
 
 const group = (n: number) => ({ groupId: `G${n}`, name: `group ${n}` });
 
@@ -126,4 +127,41 @@ test('a consumer keeps consuming after nats-server restarts', async () => {
   await eventually(() => publisher.publish('pf.group.created', 'G2', group(2)), 15_000, 200);
   await eventually(() => assert.deepEqual(names, ['group 1', 'group 2']), 20_000);
   await consumer.stop();
+});
+
+test('the job event feed: an event published as soon as subscribe resolves is delivered', async () => {
+  await using nats = await startNatsServer();
+  await using listening = await connectBus(nats.url, { name: 'feed' });
+  await using other = await connectBus(nats.url, { name: 'publisher', provision: false });
+  const feed = createNatsJobEventFeed(listening);
+  const publisher = createNatsPublisher(other.js, { source: 'test' });
+  // Each round starts from no listener, so each subscribe opens a new NATS subscription, and the event goes out
+  // from another connection the moment subscribe resolves: what the SSE stream does between its subscription
+  // and its snapshot read. Without the subscription confirmed by the server, some rounds miss their event.
+  for (let round = 0; round < 30; round++) {
+    const jobId = `feed-${round}`;
+    const seen: string[] = [];
+    const unsubscribe = await feed.subscribe(jobId, (event) => seen.push(event.type));
+    await publisher.publish('pf.job.started', jobId, { jobId, attempt: 1 });
+    await eventually(() => assert.deepEqual(seen, ['pf.job.started']), 5000);
+    unsubscribe();
+  }
+});
+
+test('the job event feed reads back the stored events of one job since a sequence, in order', async () => {
+  await using nats = await startNatsServer();
+  await using bus = await connectBus(nats.url, { name: 'since' });
+  const publisher = createNatsPublisher(bus.js, { source: 'test' });
+  const feed = createNatsJobEventFeed(bus);
+  const first = await publisher.publish('pf.job.scheduled', 'a', { jobId: 'a', attempt: 1 });
+  await publisher.publish('pf.job.scheduled', 'b', { jobId: 'b', attempt: 1 });
+  const started = await publisher.publish('pf.job.started', 'a', { jobId: 'a', attempt: 1 });
+  await publisher.publish('pf.job.progress', 'a', { jobId: 'a', done: 1, total: 2, unit: 'tiles' });
+  // A snapshot that has applied `first` asks for what came after it: the other job's events are not included.
+  const after = await feed.since('a', first.seq + 1);
+  assert.deepEqual(
+    after.map((e) => e.type),
+    ['pf.job.started', 'pf.job.progress'],
+  );
+  assert.deepEqual(await feed.since('a', started.seq + 2), []);
 });

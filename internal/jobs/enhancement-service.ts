@@ -46,7 +46,13 @@ export interface JobReads {
 /** Live job events, for server-sent progress. */
 export interface JobEventFeed {
   /** Calls `onEvent` for each event about `jobId` until the returned function is called. */
-  subscribe(jobId: string, onEvent: (event: AnyEvent) => void): () => void;
+  /**
+   * Calls `onEvent` for each event about `jobId` until the returned function is called. Resolves once the
+   * subscription is in place on the server, so that an event published after it resolves is never missed.
+   */
+  subscribe(jobId: string, onEvent: (event: AnyEvent) => void): Promise<() => void>;
+  /** The stored events about `jobId` from stream sequence `fromSeq` to the stream's end, in order. */
+  since(jobId: string, fromSeq: number): Promise<AnyEvent[]>;
 }
 
 export interface EnhancementServiceDeps {
@@ -129,7 +135,7 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
     async awaitEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobView | undefined> {
       let wake: () => void = () => {};
       let ended = false;
-      const unsubscribe = deps.feed.subscribe(id, (event) => {
+      const unsubscribe = await deps.feed.subscribe(id, (event) => {
         if (endsJob(event, CONTROLLER_SOURCE) || event.type === 'pf.job.cancelled') ended = true;
         wake();
       });
@@ -156,11 +162,25 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
         unsubscribe();
       }
     },
-    /** Subscribes before reading, so nothing between the snapshot and the first live event is lost. */
+    /**
+     * The job's snapshot, then every later event in order. The read model may lag the stream: events published
+     * before the subscription but not yet in the snapshot are read back from the stream (after the snapshot's
+     * sequence), and live ones that arrive meanwhile wait behind them, once each.
+     */
     async follow(id: string, onEvent: (event: AnyEvent) => void) {
-      const unsubscribe = deps.feed.subscribe(id, onEvent);
+      let waiting: AnyEvent[] | null = [];
+      const unsubscribe = await deps.feed.subscribe(id, (event) =>
+        waiting ? waiting.push(event) : onEvent(event),
+      );
       try {
-        return { snapshot: await get(id), unsubscribe };
+        const snapshot = await get(id);
+        const missed = await deps.feed.since(id, snapshot.lastSeq + 1);
+        const sent = new Set(missed.map((e) => e.id));
+        const live: AnyEvent[] = waiting;
+        waiting = null;
+        for (const event of missed) onEvent(event);
+        for (const event of live) if (!sent.has(event.id)) onEvent(event);
+        return { snapshot, unsubscribe };
       } catch (err) {
         unsubscribe();
         throw err;

@@ -23,7 +23,7 @@ export function buildEnhancementService(config: Config, conn: Connections): Enha
   return createEnhancementService({
     events: createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' }),
     reads: createJobProjection(conn.mongo.db),
-    feed: createNatsJobEventFeed(conn.bus.nc),
+    feed: createNatsJobEventFeed(conn.bus),
     // An image uploaded a moment ago may not be projected yet: wait for the projector before saying 404.
     imageExists: async (imageId) =>
       (await imageKnown(imageId)) || ((await caughtUpWithMedia()) && (await imageKnown(imageId))),
