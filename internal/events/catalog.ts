@@ -73,6 +73,8 @@ const dataSchemas = {
     model: z.string().optional(),
     durationMs: z.number().nonnegative(),
     provider: z.string().optional(),
+    /** What the provider ran on, in words: the CPU model, or the GPU and node. */
+    device: z.string().max(200).optional(),
     /** Video jobs: frames, what this attempt transformed and reused, and the share of time in inference. */
     video: z
       .object({

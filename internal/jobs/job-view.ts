@@ -18,6 +18,8 @@ export interface JobView {
   cancelRequested: boolean;
   output: z.infer<typeof JobOutput> | null;
   error: { code: string; reason: string; retryable: boolean } | null;
+  /** How the attempt that succeeded ran: its time, and the provider and device of its worker. */
+  run: { durationMs: number; provider: string | null; device: string | null } | null;
   requestedBy: string | null;
   createdAt: Date;
   scheduledAt: Date | null;
@@ -58,6 +60,7 @@ function fresh(id: string, at: Date, seq: number): JobView {
     cancelRequested: false,
     output: null,
     error: null,
+    run: null,
     requestedBy: null,
     createdAt: at,
     scheduledAt: null,
@@ -120,6 +123,11 @@ export function applyJobEvent(view: JobView | null, event: AnyEvent, seq: number
         ...base,
         phase: 'Succeeded',
         output: event.data.output,
+        run: {
+          durationMs: event.data.durationMs,
+          provider: event.data.provider ?? null,
+          device: event.data.device ?? null,
+        },
         imageId: base.imageId ?? event.data.imageId ?? null,
         error: null,
         completedAt: at,

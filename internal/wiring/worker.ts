@@ -1,7 +1,7 @@
 // Assembles a one-job worker process: the job from the environment, connections, one engine, runJob.
 import { loadConfig, type Config } from '../config/config.ts';
 import { enhancerFromConfig } from './enhancer.ts';
-import { describeGpuEnvironment } from '../adapters/onnx/gpu-environment.ts';
+import { describeGpuEnvironment, deviceOf } from '../adapters/onnx/gpu-environment.ts';
 import { createNatsPublisher } from '../adapters/nats/publisher.ts';
 import { WorkerExit, WorkerJobEnv } from '../jobs/worker-contract.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -70,7 +70,8 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
   const enhancer = enhancerFromConfig(config);
   const videoLimits = videoLimitsOf(config);
   // Which provider really runs, and on what: a GPU pod that only finds lavapipe renders on its CPU.
-  logger.info('inference provider', { ...(await describeGpuEnvironment(config.PIXELFORGE_PROVIDER)) });
+  const environment = await describeGpuEnvironment(config.PIXELFORGE_PROVIDER);
+  logger.info('inference provider', { ...environment });
   try {
     return await runJob(
       {
@@ -85,6 +86,7 @@ export async function runWorkerJob(env: NodeJS.ProcessEnv, signal: AbortSignal):
           resolveModel: (name) => modelForName(name, config.PIXELFORGE_PROVIDER),
         },
         logger,
+        runsOn: { provider: config.PIXELFORGE_PROVIDER, device: deviceOf(environment) },
       },
       job,
       signal,

@@ -11,7 +11,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { SourceNotFoundError, UnsupportedSourceError, classifyJobError } from './job-failure.ts';
 import { createProgressReporter } from './progress-reporter.ts';
 import { cancelledBy } from '../enhance/run-tiles.ts';
-import { enhanceVideoAndStore, type VideoJobDeps } from './run-video-job.ts';
+import { enhanceVideoAndStore, type RunsOn, type VideoJobDeps } from './run-video-job.ts';
 
 /** Finds the stored bytes of an uploaded image. */
 export interface ImageSources {
@@ -29,6 +29,8 @@ export interface RunJobDeps {
   logger: Logger;
   /** Least time between two progress events, in ms (default 500). */
   progressIntervalMs?: number;
+  /** Where this worker runs, for the finished job: the provider and the device in words. */
+  runsOn?: RunsOn;
 }
 
 export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
@@ -103,7 +105,7 @@ async function enhanceAndStore(deps: RunJobDeps, job: WorkerJob, signal?: AbortS
     });
   if ('videoId' in spec.source && deps.video) {
     return enhanceVideoAndStore(
-      { ...deps.video, enhancer, blobs, events, logger },
+      { ...deps.video, enhancer, blobs, events, logger, ...(deps.runsOn ? { runsOn: deps.runsOn } : {}) },
       job,
       progressIn('frames'),
       signal,
@@ -164,6 +166,7 @@ async function enhanceAndStore(deps: RunJobDeps, job: WorkerJob, signal?: AbortS
       model: info.model,
       durationMs: Math.round(info.durationMs),
       provider: info.provider,
+      ...(deps.runsOn ? { device: deps.runsOn.device } : {}),
     },
     { id: `${jobId}-a${attempt}-succeeded` },
   );

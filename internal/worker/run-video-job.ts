@@ -25,6 +25,12 @@ export interface VideoSources {
   blobKeyOf(videoId: string): Promise<string | null>;
 }
 
+/** Where a worker runs, for the finished job: the provider and the device in words. */
+export interface RunsOn {
+  provider: string;
+  device: string;
+}
+
 export interface VideoJobDeps {
   enhancer: Enhancer;
   blobs: BlobStore;
@@ -37,6 +43,8 @@ export interface VideoJobDeps {
   logger: Logger;
   /** Where the work directory is made (default: the OS temporary directory). */
   tmpDir?: string;
+  /** Where this worker runs, for the finished job. */
+  runsOn?: RunsOn;
 }
 
 export const VIDEO_CONTENT_TYPES = { mkv: 'video/x-matroska', mp4: 'video/mp4' } as const;
@@ -172,6 +180,7 @@ export async function enhanceVideoAndStore(
         output: out,
         model: modelName,
         durationMs,
+        ...(deps.runsOn ? { provider: deps.runsOn.provider, device: deps.runsOn.device } : {}),
         video: {
           frames: result.frames,
           transformed: result.transformed,

@@ -2,6 +2,7 @@
 // provider is Dawn over Vulkan) and the display-class PCI devices. onnxruntime does not report the adapter
 // Dawn picked, so this is what an operator needs to tell a GPU from lavapipe, which renders on the CPU.
 import { readFile, readdir } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import type { ExecutionProvider } from '../../ports/enhancer.ts';
 
@@ -11,6 +12,14 @@ export interface GpuEnvironment {
   vulkanDrivers: string[];
   /** Display controllers on the PCI bus by vendor, e.g. `NVIDIA 0x2330`. */
   gpus: string[];
+}
+
+/** The device a worker's provider runs on, in words: the CPU model and threads, or the GPUs and drivers found. */
+export function deviceOf(found: GpuEnvironment): string {
+  if (found.provider === 'cpu')
+    return `${cpus()[0]?.model.trim() ?? 'CPU'} (${availableParallelism()} threads)`;
+  const gpus = found.gpus.length ? found.gpus.join(', ') : 'no GPU on the PCI bus';
+  return found.vulkanDrivers.length ? `${gpus}; Vulkan: ${found.vulkanDrivers.join(', ')}` : gpus;
 }
 
 const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];

@@ -38,6 +38,18 @@ const Enhancement = z
     /** Where the result downloads from, once it exists. */
     outputUrl: z.string().nullable(),
     error: z.object({ code: z.string(), reason: z.string(), retryable: z.boolean() }).nullable(),
+    durationMs: z
+      .number()
+      .nullable()
+      .openapi({ description: 'Finished jobs: how long the worker took, in ms', example: 4210 }),
+    provider: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Finished jobs: the execution provider the worker ran', example: 'cpu' }),
+    device: z.string().nullable().openapi({
+      description: 'Finished jobs: what the provider ran on, in words',
+      example: 'AMD EPYC 7B13 (2 threads)',
+    }),
     createdAt: z.string(),
     scheduledAt: z.string().nullable(),
     startedAt: z.string().nullable(),
@@ -112,6 +124,9 @@ export function enhancementJson(view: JobView) {
           ? `/v1/images/${view.imageId}/variants/${encodeURIComponent(jobOutputKey(view.id))}/content`
           : null,
     error: view.error,
+    durationMs: view.run?.durationMs ?? null,
+    provider: view.run?.provider ?? null,
+    device: view.run?.device ?? null,
     createdAt: iso(view.createdAt)!,
     scheduledAt: iso(view.scheduledAt),
     startedAt: iso(view.startedAt),
