@@ -22,7 +22,7 @@ export interface UploadLimitsInfo {
 
 export interface AppDeps {
   images: ImageService;
-  queries: Pick<Queries, 'images' | 'groups' | 'groupDetail' | 'statistics'>;
+  queries: Pick<Queries, 'images' | 'groups' | 'groupDetail' | 'statistics' | 'dailyStatistics'>;
   blobs: BlobStore;
   progress: ProjectionProgress;
   /** Readiness probes of the dependencies; each throws when its server is unreachable. */

@@ -131,6 +131,10 @@ export const StatisticsQuery = queryObject({
   days: z.coerce.number().int().min(1).max(3650).default(30),
   after: After,
 });
+export const DailyStatisticsQuery = queryObject({
+  days: z.coerce.number().int().min(1).max(366).default(30),
+  after: After,
+});
 export const AfterQuery = queryObject({ after: After });
 
 export const ImagePage = z.object({ items: z.array(Image), nextCursor: z.string().nullable() });
@@ -161,6 +165,17 @@ export const GroupDetail = z
 export const Statistics = z.record(ImageStatus, z.number().int()).openapi({
   example: { new: 3, review: 1, accepted: 7, deleted: 0 },
 });
+
+export const DailyStatistics = z
+  .object({
+    days: z.array(
+      z.object({
+        day: z.string().openapi({ example: '2026-12-03', description: 'A UTC day' }),
+        ...Object.fromEntries(IMAGE_STATUSES.map((s) => [s, z.number().int()])),
+      }),
+    ),
+  })
+  .openapi('DailyStatistics');
 
 /** A JSON response of `schema`, for the OpenAPI document. */
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

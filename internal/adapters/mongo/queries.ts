@@ -257,6 +257,26 @@ export function createQueries(models: ReadModels) {
         .toArray();
       return { ...zeroCounts(), ...row };
     },
+
+    /** The same counts for each of the last `days` UTC days, oldest first; days without images included. */
+    async dailyStatistics(
+      days: number,
+      now = new Date(),
+    ): Promise<({ day: string } & Record<ImageStatus, number>)[]> {
+      const all = Array.from({ length: days }, (_, i) =>
+        dayOf(new Date(now.getTime() - (days - 1 - i) * 86_400_000)),
+      );
+      const rows = await models.days
+        .find({ _id: { $gte: all[0]!, $lte: all[all.length - 1]! } }, { projection: { counts: 1 } })
+        .toArray();
+      const byDay = new Map<string, Partial<Record<ImageStatus, number>>>(rows.map((r) => [r._id, r.counts]));
+      return all.map((day) => {
+        const counts = byDay.get(day) ?? {};
+        return { day, ...Object.fromEntries(IMAGE_STATUSES.map((s) => [s, counts[s] ?? 0])) } as {
+          day: string;
+        } & Record<ImageStatus, number>;
+      });
+    },
   };
 }
 

@@ -1,9 +1,11 @@
-// /v1/groups and /v1/statistics: group creation, groups with their images, per-status statistics.
+// /v1/groups and /v1/statistics: group creation, groups with their images, per-status statistics (in all and per day).
 import { createRoute } from '@hono/zod-openapi';
 import { NotFoundError } from '../../errors/errors.ts';
 import type { App, AppDeps } from '../context.ts';
 import {
   AfterQuery,
+  DailyStatistics,
+  DailyStatisticsQuery,
   GroupBody,
   GroupDetail,
   ImageIdParam,
@@ -82,5 +84,20 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       },
     }),
     async (c) => c.json(await queries.statistics(c.req.valid('query').days), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/statistics/daily',
+      summary:
+        'The same counts for each day of the last `days` days (UTC, oldest first, empty days included)',
+      request: { query: DailyStatisticsQuery },
+      responses: {
+        200: jsonContent(DailyStatistics, 'Counts per status for each day'),
+        ...problemResponses(400),
+      },
+    }),
+    async (c) => c.json({ days: await queries.dailyStatistics(c.req.valid('query').days) }, 200),
   );
 }
