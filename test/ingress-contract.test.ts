@@ -384,7 +384,9 @@ test('the ingress HTTP contract', async (t) => {
     assert.match(await (await request('/docs/init.js')).text(), /url: '\/openapi\.json'/);
     assert.equal((await request('/docs/..%2Fpackage.json')).status, 404);
     assert.equal((await request('/docs/index.html')).status, 404);
-    assert.match(await (await request('/')).text(), /loading="lazy"/);
+    // The page is a shell: its modules are served from /ui (the gallery's lazy images are checked in Chromium).
+    assert.match(await (await request('/')).text(), /<script type="module" src="\/ui\/main\.ts">/);
+    assert.match(await (await request('/ui/gallery.ts')).text(), /loading="lazy"/);
     assert.equal((await request('/v1/nothing-here')).status, 404);
     // No CORS unless origins are configured (cors.test.ts): the UI is served from the API's own origin.
     const foreign = await request('/v1/groups', { headers: { origin: 'https://app.example.com' } });
