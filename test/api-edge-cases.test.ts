@@ -57,6 +57,12 @@ test('API edge cases', async (t) => {
       '/v1/videos?limt=5',
       `/v1/images/${imageId}?verbose=1`,
       '/v1/enhancements?image=x',
+      '/v1/statistics/daily?day=7',
+      // Routes without a query schema refuse every parameter too.
+      '/v1/info?verbose=1',
+      '/v1/models?kind=photo',
+      '/v1/event-schemas?format=yaml',
+      '/v1/enhancements/some-job/events?since=3',
     ]) {
       const res = await stack.request(path);
       const body = (await res.json()) as { code: string; message: string };

@@ -1,5 +1,7 @@
 // Request and response schemas of the HTTP API; the OpenAPI document is generated from them.
 import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { ValidationError } from '../errors/errors.ts';
 import { IMAGE_STATUSES, ImageStatus } from '../images/status.ts';
 import { Tags, Uploader, Variant } from '../images/image.ts';
 
@@ -85,6 +87,16 @@ export const GroupCreated = z.object({
   createdAt: z.string(),
   seq: z.number().int(),
 });
+
+/** For routes that take no query parameters: any is refused, as the routes with a query schema do. */
+export const noQuery: MiddlewareHandler = async function refuseQuery(c, next) {
+  const keys = Object.keys(c.req.queries());
+  if (keys.length > 0)
+    throw new ValidationError(
+      `unknown query parameter${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}; this route takes none`,
+    );
+  await next();
+};
 
 /** A query's schema: unknown parameters are refused, naming them and the accepted ones. */
 export function queryObject<T extends z.ZodRawShape>(shape: T) {

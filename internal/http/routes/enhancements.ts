@@ -13,7 +13,7 @@ import {
 import { JOB_PHASES } from '../../resources/enhancement-job.ts';
 import { jobOutputKey } from '../../jobs/worker-contract.ts';
 import type { App } from '../context.ts';
-import { jsonContent, problemResponses, queryObject } from '../schemas.ts';
+import { jsonContent, noQuery, problemResponses, queryObject } from '../schemas.ts';
 
 const Enhancement = z
   .object({
@@ -248,7 +248,7 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       ...problemResponses(400, 404),
     },
   });
-  app.get('/v1/enhancements/:id/events', async (c) => {
+  app.get('/v1/enhancements/:id/events', noQuery, async (c) => {
     const id = IdParam.parse({ id: c.req.param('id') }).id;
     const queue: AnyEvent[] = [];
     let wake: () => void = () => {};

@@ -1,7 +1,7 @@
 // Operational routes: liveness, readiness, Prometheus metrics, the OpenAPI document and its HTML page.
 import { z } from '@hono/zod-openapi';
 import type { Registry } from 'prom-client';
-import { jsonContent } from '../schemas.ts';
+import { jsonContent, noQuery } from '../schemas.ts';
 import type { App, AppDeps } from '../context.ts';
 import { registerDocs } from '../docs-page.ts';
 import { STREAMS, eventJsonSchemas } from '../../events/catalog.ts';
@@ -60,7 +60,7 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
       ),
     },
   });
-  app.get('/v1/info', (c) => c.json(info));
+  app.get('/v1/info', noQuery, (c) => c.json(info));
 
   doc.registerPath({
     method: 'get',
@@ -68,7 +68,7 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
     summary: 'The installed models: kind, native scales, cost per output pixel, where to run them, licence',
     responses: { 200: jsonContent(z.object({ items: z.array(ModelInfo) }), 'The models, by name') },
   });
-  app.get('/v1/models', async (c) => c.json({ items: await models() }));
+  app.get('/v1/models', noQuery, async (c) => c.json({ items: await models() }));
 
   doc.registerPath({
     method: 'get',
@@ -150,5 +150,5 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
       ),
     },
   });
-  app.get('/v1/event-schemas', (c) => c.json({ streams: STREAMS, events: schemas }));
+  app.get('/v1/event-schemas', noQuery, (c) => c.json({ streams: STREAMS, events: schemas }));
 }
