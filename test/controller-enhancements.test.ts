@@ -481,6 +481,26 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
         assert.match(err.stderr, /not found/);
         return true;
       });
+
+      // --no-wait returns once the job is accepted; the job goes on without the CLI.
+      const cli = (...args: string[]) =>
+        promisify(execFile)(process.execPath, [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', ...args], { env });
+      const accepted = JSON.parse(
+        (await cli('enhance', '--remote', imageId, '--model', 'report-exit-0', '--no-wait', '--json')).stdout,
+      ) as { id: string; phase: string; url: string };
+      assert.equal(accepted.phase, 'Pending');
+      assert.equal(accepted.url, `/v1/enhancements/${accepted.id}`);
+      await eventually(async () => {
+        assert.match((await run('show', accepted.id)).stdout, new RegExp(`^${accepted.id}\\s+Succeeded`));
+      }, 20_000);
+      await assert.rejects(
+        cli('enhance', '--remote', imageId, '--no-wait', '-o', 'x.png'),
+        (err: { code: number; stderr: string }) => {
+          assert.equal(err.code, 2);
+          assert.match(err.stderr, /--no-wait returns before there is a result/);
+          return true;
+        },
+      );
     },
   );
 });

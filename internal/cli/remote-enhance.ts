@@ -12,6 +12,10 @@ export interface RemoteJob {
   outputUrl: string | null;
   output: { contentType: string; size: number; width: number; height: number } | null;
   error: { code: string; reason: string } | null;
+  /** Finished jobs: how long the worker took, and its provider and device. */
+  durationMs?: number | null;
+  provider?: string | null;
+  device?: string | null;
 }
 
 /** The request body of POST /v1/enhancements: an imageId or a videoId. */

@@ -6,6 +6,7 @@ import {
   downloadOutputTo,
   remoteEnhance,
   type RemoteEnhanceRequest,
+  type RemoteJob,
 } from '../../../internal/cli/remote-enhance.ts';
 import { progressDisplay } from './enhance.ts';
 
@@ -14,18 +15,42 @@ export interface RemoteFlags {
   output?: string | undefined;
   request: Omit<RemoteEnhanceRequest, 'imageId'>;
   json: boolean;
+  /** Follow the job to its end (default), or return once it is accepted. */
+  wait?: boolean;
 }
 
 /** Runs the job on the server; exit 0 when it succeeded, 1 when it failed or was cancelled. */
-export async function enhanceRemotely({ imageIds, output, request, json }: RemoteFlags): Promise<number> {
+export async function enhanceRemotely({
+  imageIds,
+  output,
+  request,
+  json,
+  wait = true,
+}: RemoteFlags): Promise<number> {
   if (imageIds.length !== 1)
     throw new UsageError('with --remote, give exactly one image id (see `pixelforge groups`)');
-  return runRemoteJob(
-    await createApiClient(),
-    { imageId: imageIds[0]!, ...request },
-    { output, json, unit: 'tiles' },
-  );
+  const client = await createApiClient();
+  if (!wait) {
+    const accepted = await client.call<{ id: string; phase: string; url: string }>('/v1/enhancements', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ imageId: imageIds[0], ...request }),
+    });
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(accepted, null, 2)}\n`
+        : `${accepted.id}  ${accepted.phase}: follow with \`pixelforge jobs show ${accepted.id}\`, fetch with -o FILE\n`,
+    );
+    return 0;
+  }
+  return runRemoteJob(client, { imageId: imageIds[0]!, ...request }, { output, json, unit: 'tiles' });
 }
+
+/** ", 0.4 s on cpu" for a finished job that says how it ran. */
+const ranOn = (job: RemoteJob) =>
+  job.durationMs == null
+    ? ''
+    : `, ${(job.durationMs / 1000).toFixed(1)} s${job.provider ? ` on ${job.provider}` : ''}`;
 
 /**
  * Requests a job, shows its progress (a bar with the time left on a terminal) and prints where the result is,
@@ -58,7 +83,7 @@ export async function runRemoteJob(
   if (json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
   else
     process.stdout.write(
-      `${output ?? client.baseUrl + job.outputUrl}  ${job.output?.width}×${job.output?.height} ${job.output?.contentType} (job ${job.id})\n`,
+      `${output ?? client.baseUrl + job.outputUrl}  ${job.output?.width}×${job.output?.height} ${job.output?.contentType} (job ${job.id}${ranOn(job)})\n`,
     );
   return 0;
 }

@@ -55,8 +55,18 @@ Options:
       --remote        enhance an uploaded image on the server (an EnhancementJob), follow its progress and,
                       with -o, download the result; talks to PIXELFORGE_URL with PIXELFORGE_API_KEY
       --priority N    with --remote: higher runs first when workers are busy (default 0)
+      --wait          with --remote: follow the job until it ends (the default)
+      --no-wait       with --remote: print the job id once it is accepted and return; fetch the result later
+                      with \`pixelforge jobs show <id> -o FILE\`
 
-Exit codes: 0 written, 1 the engine refused or failed (the reason is printed), 2 bad arguments.`;
+Examples:
+  pixelforge enhance photo.jpg -o photo-x4.webp
+  pixelforge enhance clip.mp4 -o clip-x2.mkv --model video --scale 2
+  pixelforge enhance --remote 01JCZ3Q4Y8N7X5V2W1T0S9R8P7 -o big.png --scale 2
+  pixelforge enhance --remote 01JCZ3Q4Y8N7X5V2W1T0S9R8P7 --no-wait --json
+
+Exit codes: 0 written (or, with --no-wait, accepted), 1 the engine or the job refused or failed (the reason is
+printed), 2 bad arguments.`;
 
 /** --codec, --crf and --preset of a video, checked against what the encoders accept. */
 function videoEncoding(v: {
@@ -131,6 +141,8 @@ export const command: Command = {
       threads: { type: 'string', short: 't' },
       json: { type: 'boolean' },
       remote: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
       priority: { type: 'string' },
       codec: { type: 'string' },
       crf: { type: 'string' },
@@ -138,7 +150,13 @@ export const command: Command = {
     });
     if (!args) return 0;
     const v = args.values;
+    if ((v.wait || v['no-wait']) && !v.remote) throw new UsageError('--wait and --no-wait go with --remote');
+    if (v.wait && v['no-wait']) throw new UsageError('give --wait or --no-wait, not both');
     if (v.remote) {
+      if (v['no-wait'] && v.output)
+        throw new UsageError(
+          '--no-wait returns before there is a result: drop -o, and fetch it later with `pixelforge jobs show <id> -o FILE`',
+        );
       const tile = numberFlag('tile', v.tile, 16, 4096);
       const pad = numberFlag('pad', v.pad, 0, 256);
       const scale = numberFlag('scale', v.scale, 1, 8);
@@ -151,6 +169,7 @@ export const command: Command = {
         imageIds: args.positionals,
         output: v.output,
         json: v.json ?? false,
+        wait: !v['no-wait'],
         request: {
           model: v.model ?? DEFAULT_MODEL,
           ...(scale === undefined ? {} : { scale }),
