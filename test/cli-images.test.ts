@@ -103,3 +103,51 @@ test('pixelforge images: list, show, status, tag, download, delete', async (t) =
     assert.match(none.stderr, /needs an image id/);
   });
 });
+
+test('pixelforge upload --json and stats --daily', async (t) => {
+  await using stack = await startTestStack();
+  await using server = await listen(stack.app, 0, '127.0.0.1');
+  const dir = await mkdtemp(path.join(tmpdir(), 'pf-cli-upload-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [...TS_ENTRY_ARGS, path.resolve('cmd/pixelforge/main.ts'), ...args],
+        { cwd: dir, env: { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      ),
+    );
+  await writeFile(path.join(dir, 'cat.jpg'), await makeJpeg(64, 48));
+  await writeFile(path.join(dir, 'notes.jpg'), 'not a photo');
+  const uploaded = await cli('upload', 'cat.jpg', 'notes.jpg', '--group', 'Pets', '--json');
+  assert.equal(uploaded.code, 1, 'one file was refused');
+  const lines = uploaded.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { file: string; id?: string; width?: number; error?: string });
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0]!.file, 'cat.jpg');
+  assert.match(lines[0]!.id!, /^[0-9A-Z]{26}$/);
+  assert.equal(lines[0]!.width, 64);
+  assert.equal(lines[1]!.file, 'notes.jpg');
+  assert.match(lines[1]!.error!, /not a JPEG, PNG, GIF, WebP or AVIF image/);
+
+  const daily = await eventually(async () => {
+    const result = await cli('stats', '--daily', '--days', '7', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const body = JSON.parse(result.stdout) as { days: { day: string; new: number }[] };
+    assert.equal(body.days.at(-1)!.new, 1);
+    return body;
+  }, 10_000);
+  assert.equal(daily.days.length, 7);
+  assert.equal(daily.days.at(-1)!.day, new Date().toISOString().slice(0, 10));
+  const text = await cli('stats', '--daily', '--days', '3');
+  assert.equal(text.code, 0, text.stderr);
+  const rows = text.stdout.trim().split('\n');
+  assert.equal(rows.length, 5, text.stdout);
+  assert.match(rows[3]!, /^\d{4}-\d\d-\d\d\s+1\s+0\s+0\s+0\s+n+$/);
+  const tooMany = await cli('stats', '--daily', '--days', '400');
+  assert.equal(tooMany.code, 2);
+  assert.match(tooMany.stderr, /--days must be from 1 to 366, got 400/);
+});

@@ -8,18 +8,31 @@ import { UsageError, parseCommandArgs, type Command } from '../../../internal/cl
 export const command: Command = {
   name: 'upload',
   summary: 'upload image files into a group',
-  help: `Usage: pixelforge upload <file…> --group <name or id> [--uploader NAME] [--tags a,b]
+  help: `Usage: pixelforge upload <file…> --group <name or id> [--uploader NAME] [--tags a,b] [--json]
 
 Uploads each file (streamed from disk) and prints its id. The group is created when the name is new.
-Exit code 1 when any file was refused; the reason is printed beside it.`,
+A file over the server's limits (GET /v1/info) is refused before it is sent.
+
+Options:
+  -g, --group G       the group, by name or id (required)
+      --uploader NAME who took or sent the images
+      --tags a,b      comma-separated tags
+      --json          one JSON object per file, on stdout: the image, or {file, error} when refused
+
+Examples:
+  pixelforge upload holiday/*.jpg --group Holiday --tags beach
+  pixelforge upload scan.png -g 01JCZ3Q4Y8N7X5V2W1T0S9R8P7 --json
+
+Exit codes: 0 all uploaded, 1 any file was refused (the reason is printed beside it), 2 bad arguments.`,
   async run(argv) {
     const args = parseCommandArgs(this, argv, {
       group: { type: 'string', short: 'g' },
       uploader: { type: 'string' },
       tags: { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (!args) return 0;
-    const { group, uploader, tags } = args.values;
+    const { group, uploader, tags, json } = args.values;
     if (!group) throw new UsageError(`--group is required\n\n${this.help}`);
     if (args.positionals.length === 0) throw new UsageError(`give at least one file\n\n${this.help}`);
     const api = await createApiClient();
@@ -42,10 +55,16 @@ Exit code 1 when any file was refused; the reason is printed beside it.`,
             body: form,
           },
         );
-        process.stdout.write(`${path}\t${image.id}\t${image.contentType}\t${image.width}×${image.height}\n`);
+        process.stdout.write(
+          json
+            ? `${JSON.stringify({ file: path, ...image })}\n`
+            : `${path}\t${image.id}\t${image.contentType}\t${image.width}×${image.height}\n`,
+        );
       } catch (err) {
         failed++;
-        process.stderr.write(`${path}\trefused: ${(err as Error).message}\n`);
+        const message = (err as Error).message;
+        if (json) process.stdout.write(`${JSON.stringify({ file: path, error: message })}\n`);
+        process.stderr.write(`${path}\trefused: ${message}\n`);
       }
     }
     return failed ? 1 : 0;
