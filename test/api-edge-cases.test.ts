@@ -102,6 +102,64 @@ test('an upload over the limit gets its 413 however the client sends it, and the
     }
   });
 
+  await t.test('a JSON upload with the file in base64: the same checks as multipart', async () => {
+    const post = (body: unknown) =>
+      fetch(`${server.url}/v1/images`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const jpeg = await makeJpeg(40, 30);
+    const made = await post({
+      group: 'Base64',
+      filename: 'b64.jpg',
+      data: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
+      tags: ['api'],
+    });
+    assert.equal(made.status, 201, await made.clone().text());
+    const image = (await made.json()) as { id: string; width: number; filename: string; tags: string[] };
+    assert.deepEqual([image.width, image.filename, image.tags], [40, 'b64.jpg', ['api']]);
+    const bytes = Buffer.from(
+      await (await fetch(`${server.url}/v1/images/${image.id}/content`)).arrayBuffer(),
+    );
+    assert.ok(bytes.equals(jpeg), 'the stored bytes are the decoded file');
+
+    const refusals: [unknown, number, string, RegExp][] = [
+      [{ group: 'Base64' }, 400, 'validation_failed', /data is required/],
+      [{ group: 'Base64', data: 'not base64!' }, 400, 'validation_failed', /data is not valid base64/],
+      [{ group: 5, data: jpeg.toString('base64') }, 400, 'validation_failed', /group/],
+      [{ group: 'Base64', data: jpeg.toString('base64'), colour: 'red' }, 400, 'validation_failed', /colour/],
+      ['{"group": "Base64", "data": "', 400, 'validation_failed', /not valid JSON/],
+      [
+        { group: 'Base64', data: Buffer.from('<html>').toString('base64') },
+        415,
+        'unsupported_media_type',
+        /not a JPEG/,
+      ],
+      [{ group: 'Base64', data: jpeg.subarray(0, 200).toString('base64') }, 422, 'corrupt_image', /truncated/],
+      // Over the limit once decoded, and over the limit as a body: 413 both.
+      [
+        { group: 'Base64', data: Buffer.alloc(limit + 3).toString('base64') },
+        413,
+        'payload_too_large',
+        /limit/,
+      ],
+      [
+        { group: 'Base64', data: Buffer.alloc(limit * 2).toString('base64') },
+        413,
+        'payload_too_large',
+        /limit/,
+      ],
+    ];
+    for (const [body, status, code, message] of refusals) {
+      const res = await post(body);
+      const problem = (await res.json()) as { code: string; message: string };
+      assert.equal(res.status, status, `${JSON.stringify(body).slice(0, 60)}: ${JSON.stringify(problem)}`);
+      assert.equal(problem.code, code, problem.message);
+      assert.match(problem.message, message);
+    }
+  });
+
   await t.test('pixelforge upload refuses the file before sending it, naming both sizes', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pf-big-'));
     t.after(() => rm(dir, { recursive: true, force: true }));

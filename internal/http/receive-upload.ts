@@ -2,7 +2,7 @@
 // an upload slot, streams the parts to `handle`, and on failure reads what is left of the body (briefly) so
 // that the client sees the answer rather than a reset connection.
 import type { Context } from 'hono';
-import { PayloadTooLargeError } from '../errors/errors.ts';
+import { PayloadTooLargeError, ValidationError } from '../errors/errors.ts';
 import type { AppEnv } from './context.ts';
 import { parseUpload, type UploadParts } from './multipart.ts';
 import type { UploadSlots } from './upload-slots.ts';
@@ -57,6 +57,40 @@ export async function receiveUpload(
     }
   } finally {
     release();
+  }
+}
+
+/**
+ * Reads a JSON body of at most `maxBytes` (counted as it arrives, whatever Content-Length says) and parses it;
+ * a body over the bound is a 413, malformed JSON a 400.
+ */
+export async function readJsonBody(
+  c: Context<AppEnv>,
+  maxBytes: number,
+  limitBytes: number,
+): Promise<unknown> {
+  const declared = Number(c.req.header('content-length'));
+  if (declared > maxBytes) {
+    if (declared > maxBytes + DRAIN_BOUND || !(await drained(c))) c.header('Connection', 'close');
+    throw new PayloadTooLargeError(limitBytes);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const body = c.env?.incoming ?? c.req.raw.body;
+  if (body) {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        if (!(await drained(c))) c.header('Connection', 'close');
+        throw new PayloadTooLargeError(limitBytes);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ValidationError('the body is not valid JSON');
   }
 }
 

@@ -1,12 +1,15 @@
 // /v1/images: streamed uploads, metadata, review status, deletion, listings and the bytes themselves.
 import { createRoute, z } from '@hono/zod-openapi';
-import { NotFoundError, ValidationError } from '../../errors/errors.ts';
+import { Readable } from 'node:stream';
+import type { Context } from 'hono';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors/errors.ts';
 import { groupIdForName, isId } from '../../ids/ids.ts';
+import { Tags, Uploader } from '../../images/image.ts';
 import { IMAGE_STATUSES } from '../../images/status.ts';
-import { parsedFields, receiveUpload } from '../receive-upload.ts';
+import { parsedFields, readJsonBody, receiveUpload } from '../receive-upload.ts';
 import type { UploadSlots } from '../upload-slots.ts';
 import { serveBlob } from '../serve-blob.ts';
-import type { App, AppDeps } from '../context.ts';
+import type { App, AppDeps, AppEnv } from '../context.ts';
 import {
   AfterQuery,
   BlobHeaders,
@@ -32,6 +35,21 @@ const UploadFields = UploadMetadataFields.extend({
     .max(200),
 });
 
+/** The JSON upload, for clients that cannot send multipart: the file as base64 (or a base64 data: URL). */
+const Base64Upload = z
+  .object({
+    group: UploadFields.shape.group,
+    filename: z.string().trim().min(1).max(255).default('upload'),
+    data: z
+      .string({ error: 'data is required: the file, base64-encoded' })
+      .min(1, 'data is required: the file, base64-encoded')
+      .transform((d) => d.replace(/^data:[-\w.+/]*;base64,/, '').replace(/\s+/g, ''))
+      .refine((d) => /^[A-Za-z0-9+/]*={0,2}$/.test(d) && d.length % 4 === 0, 'data is not valid base64'),
+    uploader: Uploader.optional(),
+    tags: Tags.default([]),
+  })
+  .strict();
+
 const StatusChange = z.object({
   status: z.enum(IMAGE_STATUSES, { error: `status must be one of ${IMAGE_STATUSES.join(', ')}` }),
 });
@@ -42,8 +60,11 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
   app.openAPIRegistry.registerPath({
     method: 'post',
     path: '/v1/images',
-    summary: 'Upload an image (multipart: file, group, uploader?, tags?)',
-    description: `The type is taken from the bytes. Limits: ${maxUploadBytes} bytes (413), the pixel limit (422).`,
+    summary: 'Upload an image (multipart: file, group, uploader?, tags?; or JSON with the file in base64)',
+    description:
+      `The type is taken from the bytes. Limits: ${maxUploadBytes} bytes (413), the pixel limit (422). ` +
+      'Clients that cannot send multipart send `application/json` with `data` (base64, or a base64 `data:` URL): ' +
+      'the same limits and checks apply to the decoded bytes.',
     security: [{ apiKey: [] }],
     request: {
       body: {
@@ -56,6 +77,11 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
               tags: z.string().optional().openapi({ description: 'Comma-separated.' }),
             }),
           },
+          'application/json': {
+            schema: Base64Upload.openapi({
+              example: { group: 'Holiday', filename: 'beach.png', data: 'iVBORw0KGgo…', tags: ['beach'] },
+            }),
+          },
         },
       },
     },
@@ -64,28 +90,48 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       ...problemResponses(400, 401, 404, 413, 415, 422, 503),
     },
   });
-  app.post('/v1/images', (c) =>
-    receiveUpload(c, { maxBytes: maxUploadBytes, slots: uploadSlots }, async (parts) => {
+  const created = (c: Context<AppEnv>, uploaded: Awaited<ReturnType<typeof images.upload>>) => {
+    c.header('Location', `/v1/images/${uploaded.imageId}`);
+    const { imageId, groupId, blobKey: _blobKey, ...rest } = uploaded;
+    return c.json(
+      {
+        id: imageId,
+        group: groupId,
+        ...rest,
+        uploader: rest.uploader ?? null,
+        url: `/v1/images/${imageId}/content`,
+      },
+      201,
+    );
+  };
+  app.post('/v1/images', async (c) => {
+    if (/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+      const release = await uploadSlots.acquire();
+      try {
+        // Base64 is 4 bytes for 3: the body may be a third larger than the file, plus the other fields.
+        const raw = await readJsonBody(c, Math.ceil((maxUploadBytes * 4) / 3) + 64 * 1024, maxUploadBytes);
+        const parsed = Base64Upload.safeParse(raw);
+        if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
+        const { data, filename, ...fields } = parsed.data;
+        const bytes = Buffer.from(data, 'base64');
+        if (bytes.byteLength > maxUploadBytes) throw new PayloadTooLargeError(maxUploadBytes);
+        return created(
+          c,
+          await images.upload(Readable.from([bytes]), filename, Promise.resolve(fields), c.get('actor')),
+        );
+      } finally {
+        release();
+      }
+    }
+    return receiveUpload(c, { maxBytes: maxUploadBytes, slots: uploadSlots }, async (parts) => {
       const fields = parsedFields(parts, (raw) => {
         const parsed = UploadFields.safeParse(raw);
         if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
         return parsed.data;
       });
-      const uploaded = await images.upload(parts.file, parts.filename, fields, c.get('actor'));
-      c.header('Location', `/v1/images/${uploaded.imageId}`);
-      const { imageId, groupId, blobKey: _blobKey, ...rest } = uploaded;
-      return c.json(
-        {
-          id: imageId,
-          group: groupId,
-          ...rest,
-          uploader: rest.uploader ?? null,
-          url: `/v1/images/${imageId}/content`,
-        },
-        201,
-      );
-    }),
-  );
+      return created(c, await images.upload(parts.file, parts.filename, fields, c.get('actor')));
+    });
+  });
 
   app.openapi(
     createRoute({
