@@ -136,7 +136,12 @@ test('an upload over the limit gets its 413 however the client sends it, and the
         'unsupported_media_type',
         /not a JPEG/,
       ],
-      [{ group: 'Base64', data: jpeg.subarray(0, 200).toString('base64') }, 422, 'corrupt_image', /truncated/],
+      [
+        { group: 'Base64', data: jpeg.subarray(0, 200).toString('base64') },
+        422,
+        'corrupt_image',
+        /truncated/,
+      ],
       // Over the limit once decoded, and over the limit as a body: 413 both.
       [
         { group: 'Base64', data: Buffer.alloc(limit + 3).toString('base64') },

@@ -112,6 +112,13 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
         /scale 5 is not one of esrgan-slim's native scales \(4, 2, 3, 8\)/,
       ],
       [{ imageId, model: 'auto', scale: 3 }, /scale 3 is not one of auto's native scales/],
+      [
+        { imageId, model: 'esrgan-slim', outscale: 2, size: { width: 10 } },
+        /give outscale or size, not both/,
+      ],
+      [{ imageId, model: 'esrgan-slim', size: { fit: 'cover' } }, /size needs a width, a height or both/],
+      [{ imageId, model: 'esrgan-slim', size: { width: 10, fit: 'stretch' } }, /fit/],
+      [{ videoId: imageId, model: 'video', size: { width: 10 } }, /not supported for videos yet/],
     ] as const) {
       const res = await request('/v1/enhancements', json(body));
       const problem = (await res.json()) as { code: string; message: string };
@@ -200,6 +207,41 @@ test('enhancements over HTTP, run by the local controller', async (t) => {
       'listed as a variant of the image',
     );
   });
+
+  await t.test(
+    'an absolute size: the worker picks the scale and fits the box; the job says how it ran',
+    async () => {
+      // An image of its own: the listing test below counts the jobs of `imageId`.
+      const other = await request('/v1/images', {
+        method: 'POST',
+        body: uploadForm(await makeJpeg(48, 32), { group: 'E' }),
+      });
+      const { id: sizedImageId } = (await other.json()) as { id: string };
+      const res = await request(
+        '/v1/enhancements?wait=60',
+        json({
+          imageId: sizedImageId,
+          model: 'esrgan-slim',
+          size: { width: 100, height: 100, fit: 'cover' },
+          output: { format: 'png' },
+        }),
+      );
+      assert.equal(res.status, 200, await res.clone().text());
+      const done = (await res.json()) as {
+        outputUrl: string;
+        output: { width: number; height: number };
+        durationMs: number;
+        provider: string;
+        device: string;
+      };
+      assert.deepEqual([done.output.width, done.output.height], [100, 100]);
+      const meta = await sharp(Buffer.from(await (await request(done.outputUrl)).arrayBuffer())).metadata();
+      assert.deepEqual([meta.width, meta.height], [100, 100]);
+      assert.ok(done.durationMs > 0);
+      assert.equal(done.provider, 'cpu');
+      assert.match(done.device, /\(\d+ threads\)$/);
+    },
+  );
 
   await t.test(
     'a video: frames progress → Succeeded → the MKV downloads with the sound in sync',

@@ -25,6 +25,7 @@ export interface RemoteEnhanceRequest {
   model: string;
   scale?: number;
   outscale?: number;
+  size?: { width?: number; height?: number; fit?: 'inside' | 'cover' | 'fill' };
   tile?: { size: number; pad?: number };
   output?: { format?: string; quality?: number };
   video?: { container?: string; codec?: string; crf?: number; preset?: string; segmentSeconds?: number };

@@ -109,6 +109,24 @@ export function createEnhanceService({
     });
   }
 
+  /** The final size of `size` for an image: one edge keeps the aspect; a box is fitted by `fit`. */
+  function sizeFor(image: { width: number; height: number }, size: NonNullable<EnhanceRequest['size']>) {
+    const { width, height, fit = 'inside' } = size;
+    if (width !== undefined && height !== undefined) {
+      if (fit !== 'inside') return { width, height };
+      const ratio = Math.min(width / image.width, height / image.height);
+      return {
+        width: Math.max(1, Math.round(image.width * ratio)),
+        height: Math.max(1, Math.round(image.height * ratio)),
+      };
+    }
+    const ratio = width !== undefined ? width / image.width : height! / image.height;
+    return {
+      width: width ?? Math.max(1, Math.round(image.width * ratio)),
+      height: height ?? Math.max(1, Math.round(image.height * ratio)),
+    };
+  }
+
   return {
     async enhance(
       input: Buffer | Readable,
@@ -117,18 +135,27 @@ export function createEnhanceService({
     ): Promise<EncodedImage<EnhanceInfo>> {
       const started = performance.now();
       checkEnhanceRequest(request);
-      const resolved = resolveVariant(await runtime.manifests(), request.model, request.scale, aliases);
+      const manifests = await runtime.manifests();
+      let resolved = resolveVariant(manifests, request.model, request.scale, aliases);
+      const image = await codec.decode(await readAll(input, signal), { maxPixels: maxInputPixels });
+      const sized = request.size ? sizeFor(image, request.size) : undefined;
+      if (sized && request.scale === undefined) {
+        const needed = Math.max(sized.width / image.width, sized.height / image.height);
+        const scales = resolved.manifest.variants.map((v) => v.scale).sort((a, b) => a - b);
+        const enough = scales.find((s) => s >= needed) ?? scales[scales.length - 1]!;
+        resolved = resolveVariant(manifests, request.model, enough, aliases);
+      }
       const { manifest, variant } = resolved;
       const scale = variant.scale;
-      const image = await codec.decode(await readAll(input, signal), { maxPixels: maxInputPixels });
       const native = { width: image.width * scale, height: image.height * scale };
       const final =
-        request.outscale === undefined
+        sized ??
+        (request.outscale === undefined
           ? native
           : {
               width: Math.max(1, Math.round(image.width * request.outscale)),
               height: Math.max(1, Math.round(image.height * request.outscale)),
-            };
+            });
       const format = request.output?.format ?? 'webp';
       // The native result lives in memory whatever the format; the final one must also fit the format.
       checkOutputSize(native.width, native.height, 'png', maxOutputPixels);
@@ -142,7 +169,13 @@ export function createEnhanceService({
         const result = await codec.encode(upscaled.image, {
           format,
           quality: request.output?.quality ?? 90,
-          ...(resized ? { width: final.width, height: final.height, fit: 'fill' as const } : {}),
+          ...(resized
+            ? {
+                width: final.width,
+                height: final.height,
+                fit: request.size?.fit === 'cover' ? 'cover' : 'fill',
+              }
+            : {}),
         });
         return { encoded: result, plan: upscaled.plan };
       }, signal);

@@ -28,7 +28,24 @@ function checkFormat(format: unknown, quality: unknown, field: string): void {
 
 /** Throws ValidationError naming the first field of `request` the engine cannot honour. */
 export function checkEnhanceRequest(request: EnhanceRequest): void {
-  const { outscale, tile, output, alpha } = request;
+  const { outscale, size, tile, output, alpha } = request;
+  if (size !== undefined) {
+    check(outscale === undefined, 'size', 'given without outscale (they both set the final size)', size);
+    check(size.width !== undefined || size.height !== undefined, 'size', 'a width, a height or both', size);
+    for (const edge of ['width', 'height'] as const)
+      check(
+        size[edge] === undefined || isPositiveInt(size[edge]),
+        `size.${edge}`,
+        'a positive integer',
+        size[edge],
+      );
+    check(
+      size.fit === undefined || ['inside', 'cover', 'fill'].includes(size.fit),
+      'size.fit',
+      'inside | cover | fill',
+      size.fit,
+    );
+  }
   check(
     outscale === undefined || (Number.isFinite(outscale) && outscale > 0),
     'outscale',

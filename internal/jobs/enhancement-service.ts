@@ -17,6 +17,7 @@ export const EnhancementRequest = z
     model: z.string().min(1).max(100),
     scale: EnhancementSpec.shape.scale,
     outscale: EnhancementSpec.shape.outscale,
+    size: EnhancementSpec.shape.size,
     tile: TileOptions.optional(),
     output: OutputOptions.partial().optional(),
     video: VideoOutputOptions.partial().optional(),
@@ -91,8 +92,12 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
     async request(input: EnhancementRequest, actor: string, idempotencyKey?: string) {
       const { imageId, videoId, output, video, ...rest } = input;
       if (video && !videoId) throw new ValidationError('video options apply to a videoId source only');
-      if (videoId && rest.outscale !== undefined)
-        throw new ValidationError('outscale is not supported for videos yet; choose the model scale');
+      if (videoId && (rest.outscale !== undefined || rest.size !== undefined))
+        throw new ValidationError(
+          'outscale and size are not supported for videos yet; choose the model scale',
+        );
+      if (rest.outscale !== undefined && rest.size !== undefined)
+        throw new ValidationError('give outscale or size, not both: they both set the final size');
       const spec = EnhancementSpec.safeParse({
         source: videoId ? { videoId } : { imageId },
         ...rest,

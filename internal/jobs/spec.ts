@@ -48,6 +48,19 @@ export const VideoOutputOptions = z.object({
 });
 export type VideoOutputOptions = z.infer<typeof VideoOutputOptions>;
 
+export const FIT_MODES = ['inside', 'cover', 'fill'] as const;
+
+/** An absolute output size: a width, a height or both, and how the picture fits a box of both. */
+export const OutputSize = z
+  .object({
+    width: z.number().int().min(1).max(16_383).optional(),
+    height: z.number().int().min(1).max(16_383).optional(),
+    /** inside (default): within the box, aspect kept; cover: fills the box, the overflow cropped from the centre; fill: stretched to the box. */
+    fit: z.enum(FIT_MODES).default('inside'),
+  })
+  .refine((s) => s.width !== undefined || s.height !== undefined, 'size needs a width, a height or both');
+export type OutputSize = z.infer<typeof OutputSize>;
+
 export const EnhancementSource = z.union([
   z.object({ imageId: z.string().min(1).max(64) }),
   z.object({ videoId: z.string().min(1).max(64) }),
@@ -63,6 +76,8 @@ export const EnhancementSpec = z.object({
   scale: z.number().int().min(1).max(8).optional(),
   /** Final scale relative to the input; the native result is resized with lanczos3. */
   outscale: z.number().min(0.1).max(16).optional(),
+  /** An absolute output size instead of `outscale`; without `scale`, the smallest native scale that reaches it. */
+  size: OutputSize.optional(),
   tile: TileOptions.optional(),
   output: OutputOptions.default({ format: 'webp', quality: 90 }),
   /** For a videoId source: the encoding of the result (defaults: MKV, H.264, CRF 18, preset medium). */

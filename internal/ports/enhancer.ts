@@ -19,6 +19,12 @@ export interface EnhanceRequest {
   scale?: number;
   /** Final scale relative to the input: the native result is resized with lanczos3 to round(input × outscale). */
   outscale?: number;
+  /**
+   * An absolute final size instead of `outscale`: `inside` keeps the aspect within the box, `cover` fills it and
+   * crops the overflow from the centre, `fill` stretches. Without `scale`, the smallest native scale that
+   * reaches the size runs (the largest when none does).
+   */
+  size?: { width?: number; height?: number; fit?: 'inside' | 'cover' | 'fill' };
   /** Core edge and overlap in input pixels; chosen from the memory budget when absent. The overlap is raised to the model's receptive-field radius when smaller, so tiles never show seams. */
   tile?: { size: number; pad?: number };
   /** Defaults: webp, quality 90. */

@@ -21,6 +21,7 @@ const SPEC_DESCRIPTIONS: Record<string, string> = {
   model: 'A model name from models/ (see `pixelforge models list`).',
   scale: "The model's native scale; defaults to the model's own.",
   outscale: 'Final scale relative to the input; the native result is resized with lanczos3.',
+  size: 'An absolute output size (width, height or both; fit inside, cover or fill) instead of outscale.',
   tile: 'Tile size and overlap in input pixels; chosen from the memory budget when absent.',
   output: 'Format and quality of the stored result (images).',
   video: 'Container, codec, CRF, preset and segment length of the result (videos).',

@@ -124,6 +124,7 @@ async function enhanceAndStore(deps: RunJobDeps, job: WorkerJob, signal?: AbortS
       model: spec.model,
       ...(spec.scale === undefined ? {} : { scale: spec.scale }),
       ...(spec.outscale === undefined ? {} : { outscale: spec.outscale }),
+      ...(spec.size ? { size: spec.size } : {}),
       ...(spec.tile ? { tile: spec.tile } : {}),
       output: spec.output,
     },

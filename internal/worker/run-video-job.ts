@@ -100,8 +100,8 @@ export async function enhanceVideoAndStore(
   const { PIXELFORGE_JOB_ID: jobId, PIXELFORGE_JOB_ATTEMPT: attempt, PIXELFORGE_JOB_SPEC: spec } = job;
   if (!('videoId' in spec.source)) throw new Error('enhanceVideoAndStore needs a videoId source');
   const { videoId } = spec.source;
-  if (spec.outscale !== undefined)
-    throw new ValidationError('outscale is not supported for videos yet; choose the model scale');
+  if (spec.outscale !== undefined || spec.size !== undefined)
+    throw new ValidationError('outscale and size are not supported for videos yet; choose the model scale');
   const video = VideoOutputOptions.parse(spec.video ?? {});
   const blobKey = await videos.blobKeyOf(videoId);
   if (!blobKey) throw new SourceNotFoundError(videoId, 'video');

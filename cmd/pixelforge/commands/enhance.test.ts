@@ -60,6 +60,30 @@ test('pixelforge enhance', async (t) => {
     );
   });
 
+  await t.test('--width/--height/--fit set an absolute size', async () => {
+    const output = path.join(dir, 'box.png');
+    const { code, stdout, stderr } = await pixelforge([
+      'enhance',
+      input,
+      '-o',
+      output,
+      '--model',
+      'esrgan-slim',
+      '--width',
+      '50',
+      '--height',
+      '50',
+      '--fit',
+      'cover',
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    const info = JSON.parse(stdout) as { width: number; height: number; scale: number };
+    assert.deepEqual([info.width, info.height, info.scale], [50, 50, 3]);
+    const meta = await sharp(output).metadata();
+    assert.deepEqual([meta.width, meta.height], [50, 50]);
+  });
+
   await t.test('bad flags exit 2 with a reason and write nothing', async () => {
     const before = await readdir(dir);
     const cases: [string[], RegExp][] = [
@@ -77,6 +101,19 @@ test('pixelforge enhance', async (t) => {
         /nope is not installed; installed: .*esrgan-slim/,
       ],
       [['enhance', input, '-o', path.join(dir, 'x.bmp')], /cannot tell the format/],
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--width', '9', '--fit', 'round'],
+        /--fit must be one of/,
+      ],
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--fit', 'cover'],
+        /--fit needs --width and --height/,
+      ],
+      [['enhance', input, '-o', path.join(dir, 'x.png'), '--width', '9', '--outscale', '2'], /not both/],
+      [
+        ['enhance', input, '-o', path.join(dir, 'x.png'), '--height', '0'],
+        /--height must be from 1 to 16383/,
+      ],
       [
         ['enhance', input, '-o', path.join(dir, 'x.png'), '--quality', '0'],
         /--quality must be from 1 to 100/,

@@ -6,6 +6,7 @@ import { UsageError, numberFlag, parseCommandArgs, type Command } from '../../..
 import { loadConfig } from '../../../internal/config/config.ts';
 import {
   ENCODER_PRESETS,
+  FIT_MODES,
   OUTPUT_FORMATS,
   VIDEO_CODECS,
   type OutputFormat,
@@ -45,6 +46,9 @@ Options:
                       on CPU, realesrgan-x4plus on a GPU)
   -s, --scale N       the model's native scale (default: the model's default, the first it lists)
       --outscale X    final size relative to the input, resized from the native result with lanczos3 (e.g. 2.5)
+      --width W       final width in pixels (with --height: a box); instead of --outscale. Without --scale,
+      --height H      the smallest native scale that reaches the size runs
+      --fit F         inside (default: within the box, aspect kept) | cover (fills it, centre cropped) | fill
       --tile N        tile edge in input pixels, 16–4096 (default: from PIXELFORGE_MEMORY_BUDGET_BYTES)
       --pad N         tile overlap in input pixels, 0–256 (raised to the model's receptive field when smaller)
   -f, --format F      ${OUTPUT_FORMATS.join(' | ')}
@@ -67,6 +71,27 @@ Examples:
 
 Exit codes: 0 written (or, with --no-wait, accepted), 1 the engine or the job refused or failed (the reason is
 printed), 2 bad arguments.`;
+
+/** --width, --height and --fit as a request's `size`; refused beside --outscale. */
+function sizeFlags(v: { width?: string; height?: string; fit?: string; outscale?: string }) {
+  const width = numberFlag('width', v.width, 1, 16_383);
+  const height = numberFlag('height', v.height, 1, 16_383);
+  if (v.fit !== undefined && !(FIT_MODES as readonly string[]).includes(v.fit))
+    throw new UsageError(`--fit must be one of ${FIT_MODES.join(', ')}, got ${JSON.stringify(v.fit)}`);
+  if (width === undefined && height === undefined) {
+    if (v.fit !== undefined) throw new UsageError('--fit needs --width and --height');
+    return {};
+  }
+  if (v.outscale !== undefined) throw new UsageError('give --outscale or --width/--height, not both');
+  const fit = v.fit as (typeof FIT_MODES)[number] | undefined;
+  return {
+    size: {
+      ...(width === undefined ? {} : { width }),
+      ...(height === undefined ? {} : { height }),
+      ...(fit ? { fit } : {}),
+    },
+  };
+}
 
 /** --codec, --crf and --preset of a video, checked against what the encoders accept. */
 function videoEncoding(v: {
@@ -133,6 +158,9 @@ export const command: Command = {
       model: { type: 'string', short: 'm' },
       scale: { type: 'string', short: 's' },
       outscale: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      fit: { type: 'string' },
       tile: { type: 'string' },
       pad: { type: 'string' },
       format: { type: 'string', short: 'f' },
@@ -174,6 +202,7 @@ export const command: Command = {
           model: v.model ?? DEFAULT_MODEL,
           ...(scale === undefined ? {} : { scale }),
           ...(outscale === undefined ? {} : { outscale }),
+          ...sizeFlags(v),
           ...(tile === undefined ? {} : { tile: { size: tile, ...(pad === undefined ? {} : { pad }) } }),
           ...(format || quality
             ? { output: { ...(format ? { format } : {}), ...(quality ? { quality } : {}) } }
@@ -251,6 +280,7 @@ export const command: Command = {
         model,
         ...(scale === undefined ? {} : { scale }),
         ...(outscale === undefined ? {} : { outscale }),
+        ...sizeFlags(v),
         ...(tile === undefined ? {} : { tile: { size: tile, ...(pad === undefined ? {} : { pad }) } }),
         output: { format, ...(quality === undefined ? {} : { quality }) },
         ...(v.alpha ? { alpha: v.alpha as AlphaMode } : {}),

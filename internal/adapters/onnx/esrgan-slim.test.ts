@@ -31,6 +31,43 @@ describe('esrgan-slim ×4 through the whole engine', () => {
     }
   });
 
+  it('an absolute size: one edge keeps the aspect, a box fits inside, covers or fills; the scale follows', async () => {
+    const input = await photoLikePng(40, 30);
+    const run = (
+      size: { width?: number; height?: number; fit?: 'inside' | 'cover' | 'fill' },
+      scale?: number,
+    ) =>
+      enhancer.enhance(input, {
+        model: 'esrgan-slim',
+        ...(scale ? { scale } : {}),
+        size,
+        output: { format: 'png' },
+      });
+    const cases: [Parameters<typeof run>[0], number | undefined, [number, number], number][] = [
+      [{ width: 100 }, undefined, [100, 75], 3], // ×2.5: the smallest native scale that reaches it is 3
+      [{ height: 60 }, undefined, [80, 60], 2],
+      [{ width: 100, height: 100 }, undefined, [100, 75], 3], // inside: the box's narrower ratio
+      [{ width: 100, height: 100, fit: 'cover' }, undefined, [100, 100], 4], // needs ×3.33: scale 4
+      [{ width: 50, height: 200, fit: 'fill' }, undefined, [50, 200], 8], // needs ×6.67: scale 8
+      [{ width: 60 }, 4, [60, 45], 4], // a scale given is kept, and the result brought down
+      [{ width: 1000 }, undefined, [1000, 750], 8], // beyond every scale: the largest, then resized
+    ];
+    for (const [size, scale, dims, native] of cases) {
+      const { data, info } = await run(size, scale);
+      const meta = await sharp(data).metadata();
+      assert.deepEqual([meta.width, meta.height], dims, JSON.stringify(size));
+      assert.deepEqual([info.width, info.height, info.scale], [...dims, native], JSON.stringify(size));
+    }
+    await assert.rejects(
+      enhancer.enhance(input, { model: 'esrgan-slim', outscale: 2, size: { width: 10 } }),
+      /size must be given without outscale/,
+    );
+    await assert.rejects(
+      enhancer.enhance(input, { model: 'esrgan-slim', size: {} }),
+      /size must be a width, a height/,
+    );
+  });
+
   it('handles odd sizes: 1×1, 37×53, 5×200, tiled or not', async () => {
     for (const [w, h] of [
       [1, 1],
