@@ -79,12 +79,14 @@ test('an upload over the limit gets its 413 however the client sends it, and the
   await using stack = await startTestStack({ env: { PIXELFORGE_MAX_UPLOAD_BYTES: String(limit) } });
   await using server = await listen(stack.app, 0, '127.0.0.1');
 
-  await t.test('GET /v1/info gives the version and the limits', async () => {
+  await t.test('GET /v1/info gives the version, the limits and where workers run', async () => {
     const info = (await (await fetch(`${server.url}/v1/info`)).json()) as {
       version: string;
       limits: { maxUploadBytes: number; maxPixels: number; maxVideoBytes: number };
+      workers: { runtime: string; providers: string[]; gpusPerWorker: number };
     };
     assert.match(info.version, /^\d+\.\d+\.\d+/);
+    assert.deepEqual(info.workers, { runtime: 'local', providers: ['cpu'], gpusPerWorker: 0 });
     assert.equal(info.limits.maxUploadBytes, limit);
     assert.ok(info.limits.maxPixels > 0 && info.limits.maxVideoBytes > 0);
   });

@@ -20,6 +20,14 @@ export interface UploadLimitsInfo {
   maxVideoSeconds?: number;
 }
 
+/** Where this installation's workers run and with which execution provider: what GET /v1/info reports. */
+export interface WorkersInfo {
+  runtime: 'local' | 'kubernetes';
+  providers: string[];
+  /** GPUs each worker pod requests (kubernetes); 0 on CPU workers. */
+  gpusPerWorker: number;
+}
+
 export interface AppDeps {
   images: ImageService;
   queries: Pick<Queries, 'images' | 'groups' | 'groupDetail' | 'statistics' | 'dailyStatistics'>;
@@ -35,7 +43,7 @@ export interface AppDeps {
   maxConcurrentUploads: number;
   readWaitMs: number;
   /** What GET /v1/info reports: the version and the limits a client should check before sending. */
-  info: { version: string; limits: UploadLimitsInfo };
+  info: { version: string; limits: UploadLimitsInfo; workers?: WorkersInfo };
   /** The installed models, for GET /v1/models (what the workers of this installation can run). */
   models: () => Promise<ModelSummary[]>;
   /** /v1/videos; absent in apps built without video support. */

@@ -15,6 +15,7 @@ import { createVideoInspector } from '../adapters/ffmpeg/video-inspector.ts';
 import { videoLimitsOf } from './video-limits.ts';
 import { createVideoService } from '../videos/video-service.ts';
 import { PIXELFORGE_VERSION } from './version.ts';
+import { workersInfo } from './workers-info.ts';
 import { ErrorCode, PixelforgeError } from '../errors/errors.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
@@ -55,6 +56,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
           maxVideoBytes: config.PIXELFORGE_MAX_VIDEO_BYTES,
           maxVideoSeconds: config.PIXELFORGE_MAX_VIDEO_SECONDS,
         },
+        workers: workersInfo(config),
       },
       enhancements: buildEnhancementService(config, conn),
       videos: {

@@ -44,7 +44,8 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
   doc.registerPath({
     method: 'get',
     path: '/v1/info',
-    summary: 'The version and the limits a client should check a file against before sending it',
+    summary:
+      'The version, the limits a client should check a file against before sending it, and where workers run',
     responses: {
       200: jsonContent(
         z.object({
@@ -55,6 +56,19 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
             maxVideoBytes: z.number().int().optional(),
             maxVideoSeconds: z.number().optional(),
           }),
+          workers: z
+            .object({
+              runtime: z.enum(['local', 'kubernetes']),
+              providers: z.array(z.string()).openapi({
+                description: 'The execution providers the workers run (cpu, webgpu, cuda)',
+                example: ['webgpu'],
+              }),
+              gpusPerWorker: z.number().int(),
+            })
+            .optional()
+            .openapi({
+              description: 'Where enhancements run: choose models by `recommendedProvider` in /v1/models',
+            }),
         }),
         'Version and limits',
       ),
