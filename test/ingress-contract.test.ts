@@ -357,6 +357,20 @@ test('the ingress HTTP contract', async (t) => {
     assert.ok(routes.length >= 30, `only ${routes.length} routes seen`);
     const missing = [...new Set(routes)].filter((r) => !documented.has(r));
     assert.deepEqual(missing, [], 'routes missing from /openapi.json');
+    // Every operation sits in one of the declared sections (Swagger UI groups by them), none in "default".
+    const sections = new Set((openapi.tags as { name: string }[]).map((t) => t.name));
+    for (const [path, item] of Object.entries(
+      openapi.paths as Record<string, Record<string, { tags?: string[] }>>,
+    ))
+      for (const [method, operation] of Object.entries(item))
+        assert.ok(
+          operation.tags?.length === 1 && sections.has(operation.tags[0]!),
+          `${method} ${path}: ${operation.tags}`,
+        );
+    assert.deepEqual(openapi.paths['/v1/groups'].post.tags, ['Groups']);
+    assert.deepEqual(openapi.paths['/v1/info'].get.tags, ['Models and limits']);
+    assert.deepEqual(openapi.paths['/healthz'].get.tags, ['Operations']);
+    assert.ok(openapi.paths['/v1/enhancements'].post.requestBody.content['application/json'].examples.size);
     assert.ok(
       openapi.paths['/v1/images/{id}/content'].get.parameters.some(
         (p: { name: string }) => p.name === 'range',

@@ -409,7 +409,7 @@ test('the API reference: Swagger UI from the ingress, authorised with a key, tri
     if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) offsite.push(r.url());
   });
   await page.goto(`${server.url}/docs`);
-  const create = page.locator('#operations-default-post_v1_groups');
+  const create = page.locator('#operations-Groups-post_v1_groups');
   await create.waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('.plain').count(), 0, 'the plain list gives way to Swagger UI');
 

@@ -78,9 +78,12 @@ export const StatusBody = z
 export const MetadataBody = z
   .object({ uploader: Uploader.optional(), tags: Tags.optional() })
   .strict()
-  .refine((b) => b.uploader !== undefined || b.tags !== undefined, 'give uploader or tags');
+  .refine((b) => b.uploader !== undefined || b.tags !== undefined, 'give uploader or tags')
+  .openapi({ example: { uploader: 'ana', tags: ['beach', 'sunset'] } });
 
-export const GroupBody = z.object({ name: z.string().trim().min(1).max(200) });
+export const GroupBody = z
+  .object({ name: z.string().trim().min(1).max(200) })
+  .openapi({ example: { name: 'Holiday 2026' } });
 export const GroupCreated = z.object({
   id: z.string(),
   name: z.string(),

@@ -147,7 +147,42 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       security: [{ apiKey: [] }],
       request: {
         query: WaitQuery,
-        body: { required: true, content: { 'application/json': { schema: EnhancementRequest } } },
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: EnhancementRequest,
+              examples: {
+                native: {
+                  summary: 'A native scale, as PNG',
+                  value: {
+                    imageId: '01JCZ3Q4Y8N7X5V2W1T0S9R8P7',
+                    model: 'auto',
+                    scale: 4,
+                    output: { format: 'png' },
+                  },
+                },
+                size: {
+                  summary: 'An absolute size: a 1920×1080 box, filled and centre-cropped',
+                  value: {
+                    imageId: '01JCZ3Q4Y8N7X5V2W1T0S9R8P7',
+                    model: 'photo',
+                    size: { width: 1920, height: 1080, fit: 'cover' },
+                  },
+                },
+                video: {
+                  summary: 'A video ×2 into MP4',
+                  value: {
+                    videoId: '01JCZ3Q4Y8N7X5V2W1T0S9R8P7',
+                    model: 'video',
+                    scale: 2,
+                    video: { container: 'mp4' },
+                  },
+                },
+              },
+            },
+          },
+        },
       },
       responses: {
         200: jsonContent(

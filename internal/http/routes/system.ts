@@ -31,6 +31,40 @@ const ModelInfo = z
   })
   .openapi('Model');
 
+/** The reference's sections, in the order Swagger UI shows them; a path goes to the first that matches. */
+const TAGS = [
+  {
+    name: 'Images',
+    pattern: /^\/v1\/images/,
+    description: 'Upload, read, review, edit and delete images and their variants',
+  },
+  { name: 'Groups', pattern: /^\/v1\/groups/, description: 'Groups of images, newest change first' },
+  { name: 'Statistics', pattern: /^\/v1\/statistics/, description: 'Images per status over the last days' },
+  {
+    name: 'Enhancements',
+    pattern: /^\/v1\/enhancements/,
+    description: 'Upscaling jobs: request, follow, cancel',
+  },
+  { name: 'Videos', pattern: /^\/v1\/videos/, description: 'Video uploads, posters and upscaled outputs' },
+  {
+    name: 'Models and limits',
+    pattern: /^\/v1\/(models|info)/,
+    description: 'What this installation can run, and its limits',
+  },
+  {
+    name: 'Events',
+    pattern: /^\/v1\/event-schemas/,
+    description: 'For systems that publish requests onto NATS',
+  },
+  {
+    name: 'Operations',
+    pattern: /./,
+    description: 'Health, readiness, metrics, this document and the web UI',
+  },
+] as const;
+
+const tagOf = (path: string) => TAGS.find((t) => t.pattern.test(path))!.name;
+
 export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps, registry: Registry): void {
   const doc = app.openAPIRegistry;
   doc.registerPath({
@@ -135,6 +169,10 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
       ...doc.components,
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
     };
+    doc.tags = TAGS.map(({ name, description }) => ({ name, description }));
+    for (const [path, item] of Object.entries(doc.paths ?? {}))
+      for (const operation of Object.values(item as Record<string, { tags?: string[] }>))
+        if (operation && typeof operation === 'object' && !operation.tags) operation.tags = [tagOf(path)];
     return c.json(doc);
   });
   doc.registerPath({
