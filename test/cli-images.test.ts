@@ -11,20 +11,25 @@ import { eventually } from './support/eventually.ts';
 import { TEST_API_KEY, startTestStack } from './support/stack.ts';
 import { makeJpeg, makePng } from './support/images.ts';
 
+/** Runs `pixelforge` in `dir` against the ingress at `url`, with the test key; resolves with what it did. */
+const cliFor =
+  (url: string, dir: string) =>
+  (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [...TS_ENTRY_ARGS, path.resolve('cmd/pixelforge/main.ts'), ...args],
+        { cwd: dir, env: { ...process.env, PIXELFORGE_URL: url, PIXELFORGE_API_KEY: TEST_API_KEY } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      ),
+    );
+
 test('pixelforge images: list, show, status, tag, download, delete', async (t) => {
   await using stack = await startTestStack();
   await using server = await listen(stack.app, 0, '127.0.0.1');
   const dir = await mkdtemp(path.join(tmpdir(), 'pf-cli-images-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [...TS_ENTRY_ARGS, path.resolve('cmd/pixelforge/main.ts'), ...args],
-        { cwd: dir, env: { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY } },
-        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
-      ),
-    );
+  const cli = cliFor(server.url, dir);
   const jpeg = await makeJpeg(64, 48);
   await writeFile(path.join(dir, 'cat.jpg'), jpeg);
   await writeFile(path.join(dir, 'dog.png'), await makePng(32, 32));
@@ -109,15 +114,7 @@ test('pixelforge upload --json and stats --daily', async (t) => {
   await using server = await listen(stack.app, 0, '127.0.0.1');
   const dir = await mkdtemp(path.join(tmpdir(), 'pf-cli-upload-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [...TS_ENTRY_ARGS, path.resolve('cmd/pixelforge/main.ts'), ...args],
-        { cwd: dir, env: { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY } },
-        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
-      ),
-    );
+  const cli = cliFor(server.url, dir);
   await writeFile(path.join(dir, 'cat.jpg'), await makeJpeg(64, 48));
   await writeFile(path.join(dir, 'notes.jpg'), 'not a photo');
   const uploaded = await cli('upload', 'cat.jpg', 'notes.jpg', '--group', 'Pets', '--json');

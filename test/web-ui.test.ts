@@ -41,6 +41,15 @@ function watchConsole(page: Page): string[] {
   return errors;
 }
 
+/** The URLs the page requests from anywhere but `origin` (data: URLs are not requests). */
+function offsiteRequests(page: Page, origin: string): string[] {
+  const offsite: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) offsite.push(r.url());
+  });
+  return offsite;
+}
+
 async function screenshot(page: Page, name: string) {
   if (process.env.PIXELFORGE_SCREENSHOTS)
     await page.screenshot({ path: join(process.env.PIXELFORGE_SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -404,10 +413,7 @@ test('the API reference: Swagger UI from the ingress, authorised with a key, tri
   await using server = await listen(stack.app, 0, '127.0.0.1');
   const browser = await launch(t);
   const page = await browser.newPage();
-  const offsite: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) offsite.push(r.url());
-  });
+  const offsite = offsiteRequests(page, server.url);
   await page.goto(`${server.url}/docs`);
   const create = page.locator('#operations-Groups-post_v1_groups');
   await create.waitFor({ timeout: 15_000 });
@@ -439,10 +445,7 @@ test('the UI loads nothing from elsewhere, and its assets revalidate by ETag', a
   await using server = await listen(stack.app, 0, '127.0.0.1');
   const browser = await launch(t);
   const page = await browser.newPage();
-  const offsite: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) offsite.push(r.url());
-  });
+  const offsite = offsiteRequests(page, server.url);
   await page.goto(server.url);
   await page.locator('header .brand').waitFor();
   assert.deepEqual(offsite, []);

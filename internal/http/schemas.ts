@@ -41,6 +41,9 @@ export const Image = z
   })
   .openapi('Image');
 
+/** An image as the API sends it: the wire type for clients (the CLI, the web UI). */
+export type ImageJson = z.infer<typeof Image>;
+
 export const Uploaded = Image.omit({ variants: true, updatedAt: true })
   .extend({
     seq: z.number().int().openapi({ description: 'Stream sequence: pass as ?after= to read your write.' }),

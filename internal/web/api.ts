@@ -1,36 +1,11 @@
 // The browser's side of the HTTP API: JSON calls with the key, uploads with progress, and job event streams.
-// The shapes below are the wire JSON of /openapi.json, narrowed to what the pages read.
+// The shapes below are the wire JSON of /openapi.json: the image's from the server's schema, the others
+// narrowed to what the pages read.
+import type { ImageJson } from '../http/schemas.ts';
 
-export interface Variant {
-  name: string;
-  kind: 'derivative' | 'enhanced';
-  contentType: string;
-  size: number;
-  width: number;
-  height: number;
-  url: string;
-  jobId?: string;
-  model?: string;
-}
-
-export interface Image {
-  id: string;
-  group: string;
-  groupName: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  width: number;
-  height: number;
-  sha256: string;
-  uploader: string | null;
-  tags: string[];
-  status: Status;
-  url: string;
-  variants: Variant[];
-  createdAt: string;
-  updatedAt: string;
-}
+/** An image and its variants, as the API sends them (the server's own schema: the import is types only). */
+export type Image = ImageJson;
+export type Variant = Image['variants'][number];
 
 export interface Video {
   id: string;

@@ -15,7 +15,7 @@ import {
   type Status,
   type Video,
 } from './api.ts';
-import { ProgressBar, StatusBadge, html, useAction, useNotice } from './ui.ts';
+import { ProgressBar, StatusBadge, TextField, html, useAction, useNotice } from './ui.ts';
 
 const VIDEO_NAME = /\.(mp4|mov|mkv|webm|avi|m4v)$/i;
 const isVideo = (file: File) => file.type.startsWith('video/') || VIDEO_NAME.test(file.name);
@@ -103,32 +103,10 @@ function Uploader({ groups, onUploaded }: { groups: Group[]; onUploaded: () => v
       }}
     >
       <div class="fields">
-        <label
-          >Group
-          <input
-            name="group"
-            list="group-names"
-            value=${group}
-            placeholder="e.g. Holiday"
-            onInput=${(e: Event) => setGroup((e.target as HTMLInputElement).value)}
-        /></label>
+        <${TextField} label="Group" name="group" value=${group} onValue=${setGroup} placeholder="e.g. Holiday" list="group-names" />
         <datalist id="group-names">${groups.map((g) => html`<option value=${g.name} />`)}</datalist>
-        <label
-          >Uploader
-          <input
-            name="uploader"
-            value=${uploader}
-            maxlength="200"
-            onInput=${(e: Event) => setUploader((e.target as HTMLInputElement).value)}
-        /></label>
-        <label
-          >Tags
-          <input
-            name="tags"
-            value=${tags}
-            placeholder="comma, separated"
-            onInput=${(e: Event) => setTags((e.target as HTMLInputElement).value)}
-        /></label>
+        <${TextField} label="Uploader" name="uploader" value=${uploader} onValue=${setUploader} maxlength=${200} />
+        <${TextField} label="Tags" name="tags" value=${tags} onValue=${setTags} placeholder="comma, separated" />
       </div>
       <label
         class=${over ? 'drop over' : 'drop'}

@@ -14,7 +14,7 @@ import {
   type Status,
   type Variant,
 } from './api.ts';
-import { ProgressBar, StatusBadge, html, seconds, useAction, useNotice, when } from './ui.ts';
+import { ProgressBar, StatusBadge, TextField, html, seconds, useAction, useNotice, when } from './ui.ts';
 
 const FORMATS = ['png', 'webp', 'jpeg', 'avif'] as const;
 
@@ -101,22 +101,8 @@ function Metadata({ image, onSaved }: { image: Image; onSaved: (seq: number) => 
       <dd class="hash">${image.sha256}</dd>
     </dl>
     <form class="edit" onSubmit=${save}>
-      <label
-        >Uploader
-        <input
-          name="uploader"
-          value=${uploader}
-          maxlength="200"
-          onInput=${(e: Event) => setUploader((e.target as HTMLInputElement).value)}
-      /></label>
-      <label
-        >Tags
-        <input
-          name="tags"
-          value=${tags}
-          placeholder="comma, separated"
-          onInput=${(e: Event) => setTags((e.target as HTMLInputElement).value)}
-      /></label>
+      <${TextField} label="Uploader" name="uploader" value=${uploader} onValue=${setUploader} maxlength=${200} />
+      <${TextField} label="Tags" name="tags" value=${tags} onValue=${setTags} placeholder="comma, separated" />
       <button type="submit">Save</button>
     </form>
   </section>`;

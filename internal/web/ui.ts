@@ -29,6 +29,20 @@ export function useAction() {
   };
 }
 
+/** A labelled text input whose value lives in the caller's state. */
+export function TextField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onValue: (value: string) => void;
+  placeholder?: string;
+  maxlength?: number;
+  list?: string;
+}) {
+  const { label, onValue, ...input } = props;
+  return html`<label>${label} <input ...${input} onInput=${(e: Event) => onValue((e.target as HTMLInputElement).value)} /></label>`;
+}
+
 export const StatusBadge = ({ status }: { status: Status }) =>
   html`<span class="badge ${status}">${status}</span>`;
 

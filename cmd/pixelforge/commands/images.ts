@@ -3,24 +3,9 @@ import { extname } from 'node:path';
 import { createApiClient } from '../../../internal/cli/client.ts';
 import { UsageError, numberFlag, parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
 import { IMAGE_STATUSES } from '../../../internal/images/status.ts';
+import type { ImageJson } from '../../../internal/http/schemas.ts';
 
-interface Image {
-  id: string;
-  group: string;
-  groupName: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  width: number;
-  height: number;
-  uploader: string | null;
-  tags: string[];
-  status: string;
-  url: string;
-  variants: { name: string; kind: string; contentType: string; width: number; height: number; url: string }[];
-  createdAt: string;
-  updatedAt: string;
-}
+type Image = ImageJson;
 
 const kib = (bytes: number) =>
   bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
