@@ -2,18 +2,8 @@
 // from the token: `alg: none`, HS256 made with a public key as the secret, or any other algorithm is refused.
 // Keys rotate by `kid`: the first key of the set signs, every key of the set verifies, so a new key is added
 // first, becomes the signer, and the old one is removed once the tokens it signed have expired.
-import { randomUUID } from 'node:crypto';
-import {
-  SignJWT,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  errors,
-  type CryptoKey,
-  type JWK,
-  type JWTPayload,
-} from 'jose';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { SignJWT, importJWK, jwtVerify, errors, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { PixelforgeError, UnauthorizedError } from '../errors/errors.ts';
 
 export const ACCESS_TOKEN_ALGORITHM = 'EdDSA';
@@ -47,14 +37,44 @@ export interface AccessTokenOptions {
 }
 
 /** A new Ed25519 signing key with a random `kid`, for configuration or `npm start`'s data directory. */
-export async function generateSigningKey(): Promise<SigningJwk> {
-  const { privateKey } = await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
-  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: ACCESS_TOKEN_ALGORITHM } as SigningJwk;
+export function generateSigningKey(): SigningJwk {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: randomUUID(),
+    alg: ACCESS_TOKEN_ALGORITHM,
+  } as SigningJwk;
+}
+
+/** Parses PIXELFORGE_JWT_KEYS: a JSON array of Ed25519 private JWKs with `kid`, the signer first. */
+export function parseSigningKeys(text: string): SigningJwk[] {
+  let keys: unknown;
+  try {
+    keys = JSON.parse(text);
+  } catch {
+    throw new Error(
+      'PIXELFORGE_JWT_KEYS is not JSON: give an array of Ed25519 private JWKs, the signer first',
+    );
+  }
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new Error('PIXELFORGE_JWT_KEYS must be a non-empty array of JWKs');
+  for (const [i, key] of keys.entries()) {
+    const k = key as Partial<SigningJwk>;
+    if (
+      k.kty !== 'OKP' ||
+      k.crv !== 'Ed25519' ||
+      typeof k.d !== 'string' ||
+      typeof k.x !== 'string' ||
+      !k.kid
+    )
+      throw new Error(`PIXELFORGE_JWT_KEYS[${i}] is not an Ed25519 private JWK with a kid`);
+  }
+  return keys as SigningJwk[];
 }
 
 const unauthorized = (message: string) => new UnauthorizedError(message);
 
-export async function createAccessTokens(options: AccessTokenOptions): Promise<AccessTokens> {
+export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
   const {
     keys,
     issuer,
@@ -65,15 +85,21 @@ export async function createAccessTokens(options: AccessTokenOptions): Promise<A
   } = options;
   if (keys.length === 0) throw new Error('access tokens need at least one signing key');
   const signer = keys[0]!;
-  const privateKey = (await importJWK(signer, ACCESS_TOKEN_ALGORITHM)) as CryptoKey;
-  const publicKeys = new Map<string, CryptoKey>();
-  for (const key of keys) {
-    const { d: _private, ...pub } = key;
-    publicKeys.set(key.kid, (await importJWK(pub, ACCESS_TOKEN_ALGORITHM)) as CryptoKey);
-  }
+  // Imported once, on first use: the caller need not wait at construction.
+  const imported = (async () => {
+    const privateKey = (await importJWK(signer, ACCESS_TOKEN_ALGORITHM)) as CryptoKey;
+    const publicKeys = new Map<string, CryptoKey>();
+    for (const key of keys) {
+      const { d: _private, ...pub } = key;
+      publicKeys.set(key.kid, (await importJWK(pub, ACCESS_TOKEN_ALGORITHM)) as CryptoKey);
+    }
+    return { privateKey, publicKeys };
+  })();
+  imported.catch(() => {});
 
   return {
     async issue(claims) {
+      const { privateKey } = await imported;
       const issuedAt = Math.floor(now().getTime() / 1000);
       const exp = issuedAt + ttlSeconds;
       const token = await new SignJWT({ role: claims.role, sid: claims.sid })
@@ -90,6 +116,7 @@ export async function createAccessTokens(options: AccessTokenOptions): Promise<A
     },
 
     async verify(token) {
+      const { publicKeys } = await imported;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(

@@ -41,6 +41,14 @@ export const ConfigSchema = z.object({
   PIXELFORGE_MAX_CONCURRENT_UPLOADS: int(1, 10_000).default(8),
   /** Comma-separated `name:sha256hex` pairs: the hashes of the API keys allowed to write. */
   PIXELFORGE_API_KEYS: z.string().default(''),
+  /**
+   * The access-token signing keys: a JSON array of Ed25519 private JWKs with `kid`, the signer first (rotate
+   * by adding a key in front, then removing the old one after the token lifetime). Empty: a key made at start,
+   * so tokens end with the process and are not shared between replicas (the ingress says so in its log).
+   */
+  PIXELFORGE_JWT_KEYS: z.string().default(''),
+  /** The `iss` of access tokens, and the audience they are for. */
+  PIXELFORGE_JWT_ISSUER: z.string().min(1).default('pixelforge'),
   /** Origins whose browser scripts may call the API (CORS), comma-separated, or `*`; default: none. */
   PIXELFORGE_CORS_ORIGINS: envOrigins,
   /** How long a read with `?after=<seq>` waits for the projector, in ms. */

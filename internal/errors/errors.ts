@@ -8,6 +8,7 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   Forbidden: 'forbidden',
   PayloadTooLarge: 'payload_too_large',
+  TooManyRequests: 'too_many_requests',
   TooManyPixels: 'too_many_pixels',
   UnsupportedMediaType: 'unsupported_media_type',
   CorruptImage: 'corrupt_image',
@@ -50,7 +51,7 @@ export class ConflictError extends PixelforgeError {
 }
 
 export class UnauthorizedError extends PixelforgeError {
-  constructor(message = 'a valid X-API-Key header is required') {
+  constructor(message = 'a valid X-API-Key header (or a bearer access token) is required') {
     super(ErrorCode.Unauthorized, message);
   }
 }
@@ -95,5 +96,14 @@ export class UnavailableError extends PixelforgeError {
 export class CancelledError extends PixelforgeError {
   constructor(message = 'the operation was cancelled') {
     super(ErrorCode.Cancelled, message);
+  }
+}
+
+/** Too many attempts: try again after `retryAfterSeconds` (the HTTP layer sends it as Retry-After). */
+export class TooManyRequestsError extends PixelforgeError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(ErrorCode.TooManyRequests, message, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

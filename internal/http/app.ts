@@ -14,6 +14,7 @@ import { registerEnhancementRoutes } from './routes/enhancements.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
 import { registerVideoRoutes } from './routes/videos.ts';
 import { createUploadSlots } from './upload-slots.ts';
 import { registerWebUi } from './web-ui.ts';
@@ -69,7 +70,10 @@ export function createApp(deps: AppDeps, logger: Logger) {
   // Before authentication: a preflight carries no key. Keys travel in a header, never in cookies, so a
   // permitted origin gains nothing its user did not type in.
   if (deps.corsOrigins?.length) app.use('*', crossOrigin(deps.corsOrigins));
-  app.use('/v1/*', apiKeyAuth({ keys: deps.apiKeys }));
+  app.use(
+    '/v1/*',
+    apiKeyAuth({ keys: deps.apiKeys, ...(deps.accounts ? { tokens: deps.accounts.tokens } : {}) }),
+  );
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));
   // Uploads stream with their own limits; every other body is small JSON.
   app.use('/v1/*', async function limitJsonBodies(c, next) {
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps, logger: Logger) {
   if (deps.videos) registerVideoRoutes(app, deps.videos, deps.blobs, uploadSlots);
   registerGroupRoutes(app, deps);
   if (deps.enhancements) registerEnhancementRoutes(app, deps.enhancements);
+  if (deps.accounts) registerAuthRoutes(app, deps.accounts.service, deps.accounts.throttle);
   registerSystemRoutes(app, deps, metrics.registry);
   registerWebUi(app);
   return app;

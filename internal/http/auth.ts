@@ -1,6 +1,7 @@
 // API-key authentication for writes: keys are configured as sha256 hashes, never in clear.
 import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import type { AccessTokens } from '../auth/access-tokens.ts';
 import { UnauthorizedError } from '../errors/errors.ts';
 
 /** The sha256 (hex) of an API key: what configuration stores. */
@@ -32,12 +33,32 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface ApiKeyAuthOptions {
   /** hash → key name, from parseApiKeyHashes. */
   keys: Map<string, string>;
+  /** Verifies bearer access tokens; without it only keys authenticate. */
+  tokens?: Pick<AccessTokens, 'verify'>;
 }
 
-/** Requires a known `X-API-Key` on writes and records its name as the actor (`c.get('actor')`). */
-export function apiKeyAuth({ keys }: ApiKeyAuthOptions): MiddlewareHandler<{ Variables: { actor: string } }> {
+/** Routes that authenticate by their bodies (a password, a refresh token). */
+const SELF_AUTHENTICATED = /^\/v1\/auth\/(register|login|refresh|logout)$/;
+
+/**
+ * Authenticates the caller: a bearer access token (`user:<id>`) or a known `X-API-Key` (`key:<name>`), recorded
+ * as the actor (`c.get('actor')`). Writes need one of them; a bearer token that does not verify is refused on
+ * any request, so that a client learns at once that its token is stale.
+ */
+export function apiKeyAuth({
+  keys,
+  tokens,
+}: ApiKeyAuthOptions): MiddlewareHandler<{ Variables: { actor: string } }> {
   return async function requireApiKey(c, next) {
-    if (!WRITES.has(c.req.method)) {
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined && tokens) {
+      const bearer = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(authorization);
+      if (!bearer) throw new UnauthorizedError('the Authorization header must be `Bearer <access token>`');
+      const claims = await tokens.verify(bearer[1]!);
+      c.set('actor', `user:${claims.sub}`);
+      return next();
+    }
+    if (!WRITES.has(c.req.method) || SELF_AUTHENTICATED.test(c.req.path)) {
       c.set('actor', 'anonymous');
       return next();
     }

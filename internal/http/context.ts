@@ -8,6 +8,9 @@ import type { ModelSummary } from '../ports/enhancer.ts';
 import type { Queries } from '../adapters/mongo/queries.ts';
 import type { EnhancementService } from '../jobs/enhancement-service.ts';
 import type { VideoService } from '../videos/video-service.ts';
+import type { Accounts } from '../auth/accounts.ts';
+import type { AccessTokens } from '../auth/access-tokens.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 
 /** Bindings are @hono/node-server's (the Node request and response); absent under `app.request()`. */
 export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { actor: string } };
@@ -26,6 +29,13 @@ export interface WorkersInfo {
   providers: string[];
   /** GPUs each worker pod requests (kubernetes); 0 on CPU workers. */
   gpusPerWorker: number;
+}
+
+/** Accounts: absent in apps built without them (API keys only). */
+export interface AccountDeps {
+  service: Accounts;
+  tokens: AccessTokens;
+  throttle: LoginThrottle;
 }
 
 export interface AppDeps {
@@ -50,4 +60,5 @@ export interface AppDeps {
   videos?: { service: VideoService; maxUploadBytes: number };
   /** /v1/enhancements; absent in apps built without the jobs read model. */
   enhancements?: EnhancementService;
+  accounts?: AccountDeps;
 }

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ErrorCode, PixelforgeError } from '../errors/errors.ts';
+import { ErrorCode, PixelforgeError, TooManyRequestsError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   unsupported_media_type: 415,
   too_many_pixels: 422,
   corrupt_image: 422,
@@ -42,6 +43,7 @@ export function createErrorHandler(logger: Logger) {
         ...(err.details ? { details: err.details } : {}),
       };
       if (err.code === ErrorCode.Unavailable) c.header('Retry-After', '1');
+      if (err instanceof TooManyRequestsError) c.header('Retry-After', String(err.retryAfterSeconds));
       return c.json(body, statusOf(err.code));
     }
     if (err instanceof HTTPException) {

@@ -10,6 +10,7 @@ import { createWatermark } from '../adapters/nats/watermark.ts';
 import { STREAMS } from '../events/catalog.ts';
 import type { ProjectionProgress } from '../images/views.ts';
 import { READ_MODEL_CONSUMER } from '../projector/read-model-consumer.ts';
+import { createAccountsStore } from '../adapters/mongo/accounts-store.ts';
 
 export interface Connections extends AsyncDisposable {
   bus: Bus;
@@ -39,7 +40,11 @@ export async function openConnections(config: Config, processName: string): Prom
         })
       : createGridFsBlobStore(mongo.db);
   const models = readModels(mongo.db);
-  await Promise.all([blobs.ensureIndexes(), ensureReadModelIndexes(models)]);
+  await Promise.all([
+    blobs.ensureIndexes(),
+    ensureReadModelIndexes(models),
+    createAccountsStore(mongo.db).ensureIndexes(),
+  ]);
   const watermark = createWatermark(bus.jsm, STREAMS.images.name, READ_MODEL_CONSUMER);
   const progress: ProjectionProgress = {
     waitFor: (seq, timeoutMs) => watermark.waitFor(seq, timeoutMs),

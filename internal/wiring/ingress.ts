@@ -17,12 +17,40 @@ import { createVideoService } from '../videos/video-service.ts';
 import { PIXELFORGE_VERSION } from './version.ts';
 import { workersInfo } from './workers-info.ts';
 import { ErrorCode, PixelforgeError } from '../errors/errors.ts';
+import { createAccounts } from '../auth/accounts.ts';
+import {
+  createAccessTokens,
+  generateSigningKey,
+  parseSigningKeys,
+  type SigningJwk,
+} from '../auth/access-tokens.ts';
+import { createLoginThrottle } from '../auth/login-throttle.ts';
+import { createAccountsStore } from '../adapters/mongo/accounts-store.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
 /** The models under `modelsDir`, summarised; the folder is read once, when first asked. */
 function installedModels(modelsDir: string) {
   const registry = createModelRegistry(modelsDir);
   return async () => summarise(await registry.manifests());
+}
+
+/** Accounts over the auth service's collections, with the configured signing keys (or one made now). */
+function buildAccounts(config: Config, conn: Connections, logger: Logger) {
+  let keys: SigningJwk[];
+  if (config.PIXELFORGE_JWT_KEYS) keys = parseSigningKeys(config.PIXELFORGE_JWT_KEYS);
+  else {
+    keys = [generateSigningKey()];
+    logger.warn(
+      'PIXELFORGE_JWT_KEYS is not set: access tokens are signed with a key made at start, so they end with this process and other replicas refuse them',
+    );
+  }
+  const tokens = createAccessTokens({
+    keys,
+    issuer: config.PIXELFORGE_JWT_ISSUER,
+    audience: 'pixelforge-api',
+  });
+  const service = createAccounts({ store: createAccountsStore(conn.mongo.db), tokens });
+  return { service, tokens, throttle: createLoginThrottle() };
 }
 
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
@@ -59,6 +87,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
         workers: workersInfo(config),
       },
       enhancements: buildEnhancementService(config, conn),
+      accounts: buildAccounts(config, conn, logger),
       videos: {
         service: createVideoService({
           events,

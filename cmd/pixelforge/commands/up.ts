@@ -1,6 +1,6 @@
 // `pixelforge up` (what `npm start` runs): the whole stack on one machine — a nats-server and a Mongo-wire
 // server with their data under the data directory, then the projector and the ingress in this process.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../../../internal/config/config.ts';
 import { parseCommandArgs, type Command } from '../../../internal/cli/command.ts';
@@ -23,6 +23,7 @@ import {
   deleteOrphanChunks,
 } from '../../../internal/adapters/mongo/gridfs-blob-store.ts';
 import { moveAllBlobs } from '../../../internal/wiring/move-blobs.ts';
+import { generateSigningKey } from '../../../internal/auth/access-tokens.ts';
 
 export const command: Command = {
   name: 'up',
@@ -88,6 +89,8 @@ servers try first; when another program holds one, a free port is used and the s
       await lock.recordChildren([nats?.pid, mongo?.pid].filter((pid): pid is number => !!pid));
 
       const adminKey = await loadOrCreateAdminKey(join(base.dataDir, 'admin.key'));
+      const jwtKeys =
+        env.PIXELFORGE_JWT_KEYS || (await loadOrCreateJwtKeys(join(base.dataDir, 'jwt-keys.json')));
       const config = loadConfig({
         ...env,
         ...(nats ? { NATS_URL: nats.url } : {}),
@@ -95,6 +98,7 @@ servers try first; when another program holds one, a free port is used and the s
         // With its own Mongo-wire server, image bytes go to files beside it (the server keeps documents in
         // its heap's reach, which gigabytes of photos are not).
         ...(mongo && !env.PIXELFORGE_BLOB_STORE ? { PIXELFORGE_BLOB_STORE: 'files' } : {}),
+        PIXELFORGE_JWT_KEYS: jwtKeys,
         PIXELFORGE_API_KEYS: [env.PIXELFORGE_API_KEYS, `admin:${hashApiKey(adminKey)}`]
           .filter(Boolean)
           .join(','),
@@ -163,6 +167,16 @@ async function loadOrCreateAdminKey(path: string): Promise<string> {
   const key = generateApiKey();
   await writeFile(path, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** The access-token signing keys of this data directory: made once, so that logins survive a restart. */
+async function loadOrCreateJwtKeys(path: string): Promise<string> {
+  const existing = await readFile(path, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  const keys = JSON.stringify([generateSigningKey()]);
+  await writeFile(`${path}.partial`, `${keys}\n`, { mode: 0o600 });
+  await rename(`${path}.partial`, path);
+  return keys;
 }
 
 /** Starts a server on `preferred`, or on a free port when that one is taken (said in one line). */

@@ -38,6 +38,11 @@ const TAGS = [
     pattern: /^\/v1\/images/,
     description: 'Upload, read, review, edit and delete images and their variants',
   },
+  {
+    name: 'Accounts',
+    pattern: /^\/v1\/auth/,
+    description: 'Register, log in, refresh and log out; send the access token as `Authorization: Bearer …`',
+  },
   { name: 'Groups', pattern: /^\/v1\/groups/, description: 'Groups of images, newest change first' },
   { name: 'Statistics', pattern: /^\/v1\/statistics/, description: 'Images per status over the last days' },
   {
@@ -167,7 +172,10 @@ export function registerSystemRoutes(app: App, { ready, info, models }: AppDeps,
     const doc = document();
     doc.components = {
       ...doc.components,
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
     };
     doc.tags = TAGS.map(({ name, description }) => ({ name, description }));
     for (const [path, item] of Object.entries(doc.paths ?? {}))
