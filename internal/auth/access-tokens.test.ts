@@ -7,6 +7,19 @@ import { createAccessTokens, generateSigningKey } from './access-tokens.ts';
 const claims = { sub: 'U1', role: 'user' as const, sid: 'F1' };
 const base = { issuer: 'https://pixelforge.test', audience: 'pixelforge-api' };
 
+/** A token claiming admin, well-formed in every claim, signed by `secret` under the server's `kid`. */
+const adminClaimsSignedWith = (alg: string, kid: string, secret: Parameters<SignJWT['sign']>[0]) =>
+  new SignJWT({ role: 'admin', sid: 'F1' })
+    .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+    .setSubject('U1')
+    .setIssuer(base.issuer)
+    .setAudience(base.audience)
+    .setIssuedAt()
+    .setNotBefore('0s')
+    .setExpirationTime('1h')
+    .setJti('j')
+    .sign(secret);
+
 const refused = async (p: Promise<unknown>, message: RegExp) =>
   assert.rejects(p, (err: Error & { code?: string }) => {
     assert.equal(err.code, 'unauthorized');
@@ -32,29 +45,15 @@ test('access tokens: issued and verified; every forgery refused', async () => {
   await refused(tokens.verify(unsigned), /not valid/);
   // Signed with a key of the right kind that the server does not hold, under the server's kid.
   const stranger = await generateSigningKey();
-  const forged = await new SignJWT({ role: 'admin', sid: 'F1' })
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
-    .setSubject('U1')
-    .setIssuer(base.issuer)
-    .setAudience(base.audience)
-    .setIssuedAt()
-    .setNotBefore('0s')
-    .setExpirationTime('1h')
-    .setJti('j')
-    .sign(await importJWK(stranger, 'EdDSA'));
+  const forged = await adminClaimsSignedWith('EdDSA', key.kid, await importJWK(stranger, 'EdDSA'));
   await refused(tokens.verify(forged), /not valid/);
   // HS256 with the public key as the HMAC secret (the classic algorithm confusion).
   const { d: _d, ...publicJwk } = key;
-  const confused = await new SignJWT({ role: 'admin', sid: 'F1' })
-    .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })
-    .setSubject('U1')
-    .setIssuer(base.issuer)
-    .setAudience(base.audience)
-    .setIssuedAt()
-    .setNotBefore('0s')
-    .setExpirationTime('1h')
-    .setJti('j')
-    .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+  const confused = await adminClaimsSignedWith(
+    'HS256',
+    key.kid,
+    new TextEncoder().encode(JSON.stringify(publicJwk)),
+  );
   await refused(tokens.verify(confused), /not valid/);
   // A tampered payload: the role raised, the signature kept.
   const [header, , signature] = token.split('.');

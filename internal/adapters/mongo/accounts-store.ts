@@ -62,7 +62,7 @@ export function createAccountsStore(db: Db): AccountsStore & { ensureIndexes(): 
       return result.modifiedCount === 1;
     },
     async revokeFamily(familyId, at) {
-      // Kept as long as any token of the family could live: a year is beyond every refresh TTL.
+      // Only a rotation racing the revocation can add a token after it, within moments: a year is ample.
       const expiresAt = new Date(at.getTime() + 366 * 86_400_000);
       await revoked.updateOne(
         { _id: familyId },
