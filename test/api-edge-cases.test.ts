@@ -122,7 +122,9 @@ test('an upload over the limit gets its 413 however the client sends it, and the
     const image = (await made.json()) as { id: string; width: number; filename: string; tags: string[] };
     assert.deepEqual([image.width, image.filename, image.tags], [40, 'b64.jpg', ['api']]);
     const bytes = Buffer.from(
-      await (await fetch(`${server.url}/v1/images/${image.id}/content`)).arrayBuffer(),
+      await (
+        await fetch(`${server.url}/v1/images/${image.id}/content`, { headers: { 'x-api-key': TEST_API_KEY } })
+      ).arrayBuffer(),
     );
     assert.ok(bytes.equals(jpeg), 'the stored bytes are the decoded file');
 

@@ -8,7 +8,14 @@
 // log in again. Logout revokes the family.
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, UnauthorizedError, ValidationError } from '../errors/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '../errors/errors.ts';
+import { requireScope, type Principal } from './principal.ts';
 import { newId } from '../ids/ids.ts';
 import type { AccessClaims, AccessTokens } from './access-tokens.ts';
 import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
@@ -44,6 +51,11 @@ export interface AccountsStore {
   userByEmailKey(emailKey: string): Promise<User | null>;
   userById(id: string): Promise<User | null>;
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+  /** False when there is no such user. */
+  setRole(userId: string, role: Role): Promise<boolean>;
+  /** Users in id (creation) order, after `after`. */
+  users(page: { limit: number; after?: string }): Promise<User[]>;
+  anyUser(): Promise<boolean>;
   insertRefreshToken(token: RefreshToken): Promise<void>;
   refreshToken(hash: string): Promise<RefreshToken | null>;
   /** Marks the token rotated if it is neither rotated nor revoked; false when another use got there first. */
@@ -88,6 +100,12 @@ export interface AccountsOptions {
   tokens: AccessTokens;
   refreshTtlMs?: number;
   now?: () => Date;
+}
+
+function requireAdmin(caller: Principal): void {
+  if (caller.role === 'anonymous') throw new UnauthorizedError();
+  if (caller.role !== 'admin') throw new ForbiddenError('only administrators manage accounts');
+  requireScope(caller, 'admin');
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -187,6 +205,36 @@ export function createAccounts({
       const found =
         typeof token === 'string' && token.length < 200 ? await store.refreshToken(digest(token)) : null;
       if (found) await store.revokeFamily(found.familyId, now());
+    },
+
+    /**
+     * The first administrator of an installation without accounts, with a generated password to print once;
+     * null when there are accounts already (a restart, or someone registered first).
+     */
+    async ensureFirstAdmin(email: string): Promise<{ user: PublicUser; password: string } | null> {
+      if (await store.anyUser()) return null;
+      const password = randomBytes(18).toString('base64url');
+      try {
+        return { user: await this.register({ email, password }, 'admin'), password };
+      } catch (err) {
+        if (err instanceof ConflictError) return null;
+        throw err;
+      }
+    },
+
+    /** Every account, for administrators. */
+    async users(caller: Principal, page: { limit: number; after?: string }): Promise<PublicUser[]> {
+      requireAdmin(caller);
+      return (await store.users(page)).map(publicUser);
+    },
+
+    /** Grants a role; it takes effect at the account's next login or refresh (within 15 minutes). */
+    async setRole(caller: Principal, userId: string, role: Role): Promise<PublicUser> {
+      requireAdmin(caller);
+      if (caller.actor === `user:${userId}` && role !== 'admin')
+        throw new ConflictError('an administrator cannot take away their own role: ask another one');
+      if (!(await store.setRole(userId, role))) throw new NotFoundError('user', userId);
+      return this.me(userId);
     },
 
     async me(userId: string): Promise<PublicUser> {

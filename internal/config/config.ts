@@ -42,11 +42,18 @@ export const ConfigSchema = z.object({
   /** Comma-separated `name:sha256hex` pairs: the hashes of the API keys allowed to write. */
   PIXELFORGE_API_KEYS: z.string().default(''),
   /**
+   * A public gallery: anyone, without a token or a key, may read every image, group, video and job. Off by
+   * default: each account reads its own, reviewers and admins everything. Changes need their rights either way.
+   */
+  PIXELFORGE_PUBLIC_READS: envBool.default(false),
+  /**
    * The access-token signing keys: a JSON array of Ed25519 private JWKs with `kid`, the signer first (rotate
    * by adding a key in front, then removing the old one after the token lifetime). Empty: a key made at start,
    * so tokens end with the process and are not shared between replicas (the ingress says so in its log).
    */
   PIXELFORGE_JWT_KEYS: z.string().default(''),
+  /** The e-mail of the first administrator, made with a generated password when there is no account yet. */
+  PIXELFORGE_ADMIN_EMAIL: z.string().trim().max(254).default(''),
   /** The `iss` of access tokens, and the audience they are for. */
   PIXELFORGE_JWT_ISSUER: z.string().min(1).default('pixelforge'),
   /** Origins whose browser scripts may call the API (CORS), comma-separated, or `*`; default: none. */

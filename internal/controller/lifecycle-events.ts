@@ -12,6 +12,20 @@ export interface LifecycleEvents {
   failed(job: EnhancementJob, code: string, reason: string): Promise<void>;
 }
 
+/** The annotation by which a job made with kubectl names its Pixelforge owner (e.g. `user:<id>`). */
+export const OWNER_ANNOTATION = 'pixelforge.io/owner';
+
+/**
+ * Who owns a job: the requester of a job made from an API request, the owner its annotation names, else the
+ * cluster identity (a job made with kubectl; admins and reviewers see it). The scheduled event carries it as
+ * its actor, which is how the jobs read model learns the owner of a job it never saw requested.
+ */
+export function jobOwner(job: EnhancementJob): string {
+  const annotations = job.metadata.annotations ?? {};
+  const named = annotations[OWNER_ANNOTATION] ?? annotations['pixelforge.io/actor'];
+  return named !== undefined && /^(user|key):[A-Za-z0-9._@-]{1,100}$/.test(named) ? named : 'cluster';
+}
+
 /** Lifecycle events over `publisher`. */
 export function createLifecycleEvents(publisher: EventPublisher): LifecycleEvents {
   return {
@@ -21,7 +35,7 @@ export function createLifecycleEvents(publisher: EventPublisher): LifecycleEvent
         'pf.job.scheduled',
         jobId,
         { jobId, attempt, spec: job.spec, workload },
-        { id: `${jobId}-a${attempt}-scheduled` },
+        { id: `${jobId}-a${attempt}-scheduled`, actor: jobOwner(job) },
       );
     },
     async started(job, attempt, workload) {

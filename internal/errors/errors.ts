@@ -56,6 +56,13 @@ export class UnauthorizedError extends PixelforgeError {
   }
 }
 
+/** The caller is known but may not do this (another user's data stays a NotFoundError: ids are not probed). */
+export class ForbiddenError extends PixelforgeError {
+  constructor(message: string) {
+    super(ErrorCode.Forbidden, message);
+  }
+}
+
 export class PayloadTooLargeError extends PixelforgeError {
   constructor(limitBytes: number) {
     super(ErrorCode.PayloadTooLarge, `the upload is larger than the limit of ${limitBytes} bytes`, {

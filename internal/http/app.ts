@@ -72,7 +72,11 @@ export function createApp(deps: AppDeps, logger: Logger) {
   if (deps.corsOrigins?.length) app.use('*', crossOrigin(deps.corsOrigins));
   app.use(
     '/v1/*',
-    apiKeyAuth({ keys: deps.apiKeys, ...(deps.accounts ? { tokens: deps.accounts.tokens } : {}) }),
+    apiKeyAuth({
+      keys: deps.apiKeys,
+      publicReads: deps.publicReads ?? false,
+      ...(deps.accounts ? { tokens: deps.accounts.tokens } : {}),
+    }),
   );
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));
   // Uploads stream with their own limits; every other body is small JSON.

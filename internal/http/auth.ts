@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import { UnauthorizedError } from '../errors/errors.ts';
+import { anonymous, operatorKey, type Principal } from '../auth/principal.ts';
 
 /** The sha256 (hex) of an API key: what configuration stores. */
 export function hashApiKey(key: string): string {
@@ -31,42 +32,52 @@ export function parseApiKeyHashes(spec: string): Map<string, string> {
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface ApiKeyAuthOptions {
-  /** hash → key name, from parseApiKeyHashes. */
+  /** hash → key name, from parseApiKeyHashes: the operator's keys, administrators. */
   keys: Map<string, string>;
   /** Verifies bearer access tokens; without it only keys authenticate. */
   tokens?: Pick<AccessTokens, 'verify'>;
+  /** Anyone may read everything (PIXELFORGE_PUBLIC_READS=true); otherwise reads need a token or a key. */
+  publicReads?: boolean;
 }
 
 /** Routes that authenticate by their bodies (a password, a refresh token). */
 const SELF_AUTHENTICATED = /^\/v1\/auth\/(register|login|refresh|logout)$/;
+/** Reads that describe the installation, not anyone's data: open to all, as a client needs them to start. */
+const OPEN_READS = /^\/v1\/(info|models|event-schemas)$/;
 
 /**
- * Authenticates the caller: a bearer access token (`user:<id>`) or a known `X-API-Key` (`key:<name>`), recorded
- * as the actor (`c.get('actor')`). Writes need one of them; a bearer token that does not verify is refused on
- * any request, so that a client learns at once that its token is stale.
+ * Authenticates the caller, recorded as `c.get('caller')`: a bearer access token (`user:<id>`, the account's
+ * role) or an operator `X-API-Key` (`key:<name>`, an administrator); anyone else is anonymous. Anonymous
+ * callers may read only with public reads on, and write only to the self-authenticated routes. A bearer token
+ * or a key that does not verify is refused on any request, so that a client learns at once that it is stale.
+ * What each caller may see and change is the services' decision (internal/auth/principal.ts).
  */
 export function apiKeyAuth({
   keys,
   tokens,
-}: ApiKeyAuthOptions): MiddlewareHandler<{ Variables: { actor: string } }> {
-  return async function requireApiKey(c, next) {
+  publicReads = false,
+}: ApiKeyAuthOptions): MiddlewareHandler<{ Variables: { caller: Principal } }> {
+  return async function authenticate(c, next) {
     const authorization = c.req.header('authorization');
     if (authorization !== undefined && tokens) {
       const bearer = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(authorization);
       if (!bearer) throw new UnauthorizedError('the Authorization header must be `Bearer <access token>`');
       const claims = await tokens.verify(bearer[1]!);
-      c.set('actor', `user:${claims.sub}`);
-      return next();
-    }
-    if (!WRITES.has(c.req.method) || SELF_AUTHENTICATED.test(c.req.path)) {
-      c.set('actor', 'anonymous');
+      c.set('caller', { actor: `user:${claims.sub}`, role: claims.role, publicReads });
       return next();
     }
     const key = c.req.header('x-api-key');
-    // Keys are high-entropy random strings, so comparing their hashes leaks nothing useful.
-    const name = key ? keys.get(hashApiKey(key)) : undefined;
-    if (!name) throw new UnauthorizedError(key ? 'the X-API-Key is not valid' : undefined);
-    c.set('actor', `key:${name}`);
+    if (key !== undefined) {
+      // Keys are high-entropy random strings, so comparing their hashes leaks nothing useful.
+      const name = keys.get(hashApiKey(key));
+      if (!name) throw new UnauthorizedError('the X-API-Key is not valid');
+      c.set('caller', operatorKey(name, publicReads));
+      return next();
+    }
+    const open =
+      SELF_AUTHENTICATED.test(c.req.path) || (!WRITES.has(c.req.method) && OPEN_READS.test(c.req.path));
+    if (!open && (WRITES.has(c.req.method) || !publicReads)) throw new UnauthorizedError();
+    c.set('caller', anonymous(publicReads));
     return next();
   };
 }

@@ -11,9 +11,10 @@ import type { VideoService } from '../videos/video-service.ts';
 import type { Accounts } from '../auth/accounts.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
+import type { Principal } from '../auth/principal.ts';
 
 /** Bindings are @hono/node-server's (the Node request and response); absent under `app.request()`. */
-export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { actor: string } };
+export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { caller: Principal } };
 export type App = OpenAPIHono<AppEnv>;
 
 export interface UploadLimitsInfo {
@@ -46,6 +47,8 @@ export interface AppDeps {
   /** Readiness probes of the dependencies; each throws when its server is unreachable. */
   ready: Record<string, () => Promise<void>>;
   apiKeys: Map<string, string>;
+  /** Anyone may read everything (the operator's public gallery); otherwise reads need a token or a key. */
+  publicReads?: boolean;
   /** Origins whose browser scripts may call the API (`*`: any); empty or absent: no CORS headers. */
   corsOrigins?: readonly string[];
   maxUploadBytes: number;

@@ -34,6 +34,10 @@ export const Image = z
     uploader: z.string().nullable(),
     tags: z.array(z.string()),
     status: ImageStatus,
+    owner: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Who owns it: `user:<id>` (an account) or `key:<name>` (an operator key).' }),
     url: z.string().openapi({ description: 'Where the bytes are: GET it for the image.' }),
     variants: z.array(Variant.extend({ url: z.string() })),
     createdAt: z.string(),
@@ -126,7 +130,17 @@ const After = z.coerce
   .openapi({ description: 'Wait until the read models include this stream sequence (read-your-writes).' });
 const StatusFilter = z.enum(IMAGE_STATUSES).optional();
 
+/** `me` (what the caller owns) or, for those who see everything, an owner such as `user:<id>`. */
+export const OwnerFilter = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .optional()
+  .openapi({ description: '`me`: only what the caller owns.' });
+
 export const ImagesQuery = queryObject({
+  owner: OwnerFilter,
   group: z
     .string()
     .trim()
@@ -140,16 +154,19 @@ export const ImagesQuery = queryObject({
   after: After,
 });
 export const GroupsQuery = queryObject({
+  owner: OwnerFilter,
   status: StatusFilter,
   limit: Limit,
   cursor: Cursor,
   after: After,
 });
 export const StatisticsQuery = queryObject({
+  owner: OwnerFilter,
   days: z.coerce.number().int().min(1).max(3650).default(30),
   after: After,
 });
 export const DailyStatisticsQuery = queryObject({
+  owner: OwnerFilter,
   days: z.coerce.number().int().min(1).max(366).default(30),
   after: After,
 });
@@ -172,6 +189,10 @@ export const GroupDetail = z
   .object({
     id: z.string(),
     name: z.string(),
+    owner: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Who owns it: `user:<id>` (an account) or `key:<name>` (an operator key).' }),
     createdAt: z.string(),
     latestChangeAt: z.string(),
     count: z.number().int(),
@@ -221,6 +242,7 @@ export const Video = z
     size: z.number().int(),
     sha256: z.string(),
     uploader: z.string().nullable(),
+    owner: z.string().nullable(),
     tags: z.array(z.string()),
     durationSeconds: z.number(),
     width: z.number().int(),
@@ -247,7 +269,7 @@ export const VideoUploaded = Video.omit({ variants: true, updatedAt: true, poste
   })
   .openapi('VideoUploaded');
 
-export const VideosQuery = queryObject({ limit: Limit, cursor: Cursor, after: After });
+export const VideosQuery = queryObject({ owner: OwnerFilter, limit: Limit, cursor: Cursor, after: After });
 export const VideoPage = z.object({ items: z.array(Video), nextCursor: z.string().nullable() });
 
 /** The responses of a route that serves stored bytes (serve-blob.ts), for the OpenAPI document. */

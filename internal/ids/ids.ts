@@ -33,10 +33,13 @@ export function normaliseGroupName(name: string): string {
 
 /**
  * The id of the group with this name. Derived from the name so that concurrent uploads naming the same
- * new group agree on its id without coordination; JetStream de-duplicates the creation events.
+ * new group agree on its id without coordination; JetStream de-duplicates the creation events. Each
+ * `namespace` (an account) has its own names; without one, the installation's shared names.
  */
-export function groupIdForName(name: string): string {
-  const digest = createHash('sha256').update(normaliseGroupName(name)).digest();
+export function groupIdForName(name: string, namespace?: string): string {
+  const key =
+    namespace === undefined ? normaliseGroupName(name) : `${namespace}\n${normaliseGroupName(name)}`;
+  const digest = createHash('sha256').update(key).digest();
   let bits = 0n;
   for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
   let id = '';

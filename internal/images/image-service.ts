@@ -4,6 +4,7 @@ import { catchUpLookup } from './catch-up.ts';
 import type { Readable } from 'node:stream';
 import { groupIdForName, isId, newId } from '../ids/ids.ts';
 import { NotFoundError, ConflictError, ValidationError } from '../errors/errors.ts';
+import { groupNamespace, requireChange, requireCreate, seen, type Principal } from '../auth/principal.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
 import type { UploadedImage } from './image.ts';
@@ -43,21 +44,27 @@ export function createImageService({
 }: ImageServiceDeps) {
   const withCatchUp = catchUpLookup(progress, catchUpMs);
 
-  const requireImage = async (id: string): Promise<ImageView> => {
+  const requireImage = async (caller: Principal, id: string): Promise<ImageView> => {
     if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not an image id`);
-    const image = await withCatchUp(() => read.image(id));
-    if (!image) throw new NotFoundError('image', id);
-    return image;
+    return seen(caller, await withCatchUp(() => read.image(id)), 'image', id);
   };
 
-  const resolveGroup = async (group: string, actor: string) => {
+  const requireContent = async (caller: Principal, id: string): Promise<ImageContent> => {
+    if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not an image id`);
+    return seen(caller, await withCatchUp(() => read.content(id)), 'image', id);
+  };
+
+  /** The group an upload goes to: one the caller may add to by id, or theirs by name (created when new). */
+  const resolveGroup = async (group: string, caller: Principal) => {
+    const actor = caller.actor;
     if (isId(group)) {
       const found = await withCatchUp(() => read.group(group));
       if (!found) throw new NotFoundError('group', group);
+      requireChange(caller, found.owner, 'images:write', 'group', group);
       return { groupId: found.id, groupName: found.name };
     }
     const name = group.trim();
-    const groupId = groupIdForName(name);
+    const groupId = groupIdForName(name, groupNamespace(caller));
     const found = await read.group(groupId);
     if (found) return { groupId, groupName: found.name };
     // A fixed event id: concurrent first uploads to a new group publish one creation between them.
@@ -71,8 +78,10 @@ export function createImageService({
   };
 
   return {
-    async createGroup(name: string, actor: string) {
-      const groupId = groupIdForName(name);
+    async createGroup(name: string, caller: Principal) {
+      requireCreate(caller, 'images:write');
+      const actor = caller.actor;
+      const groupId = groupIdForName(name, groupNamespace(caller));
       const existing = await read.group(groupId);
       if (existing)
         throw new ConflictError(`a group named ${JSON.stringify(existing.name)} exists`, { id: groupId });
@@ -92,7 +101,9 @@ export function createImageService({
      * Streams `file` into the blob store through the inspector, then publishes `pf.image.uploaded`.
      * Any failure (bad bytes, bad fields, unknown group, NATS down) removes the stored bytes.
      */
-    async upload(file: Readable, filename: string, fields: Promise<UploadFields>, actor: string) {
+    async upload(file: Readable, filename: string, fields: Promise<UploadFields>, caller: Principal) {
+      requireCreate(caller, 'images:write');
+      const actor = caller.actor;
       const imageId = newId();
       const inspector = inspectUpload(limits);
       file.once('error', (err) => inspector.stream.destroy(err));
@@ -105,7 +116,7 @@ export function createImageService({
       try {
         const image = await inspector.result;
         const { group, uploader, tags } = await fields;
-        const { groupId, groupName } = await resolveGroup(group, actor);
+        const { groupId, groupName } = await resolveGroup(group, caller);
         const data: UploadedImage = {
           imageId,
           groupId,
@@ -122,7 +133,7 @@ export function createImageService({
         };
         const createdAt = new Date();
         const receipt = await events.publish('pf.image.uploaded', imageId, data, { actor, time: createdAt });
-        return { ...data, status: 'new' as ImageStatus, createdAt, seq: receipt.seq };
+        return { ...data, status: 'new' as ImageStatus, owner: actor, createdAt, seq: receipt.seq };
       } catch (err) {
         await blobs.delete(stored.key).catch(() => {});
         throw err;
@@ -132,44 +143,46 @@ export function createImageService({
     get: requireImage,
 
     /** Where the bytes of an image (and its variants) are, for serving them. */
-    async content(id: string): Promise<ImageContent> {
-      if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not an image id`);
-      const content = await withCatchUp(() => read.content(id));
-      if (!content) throw new NotFoundError('image', id);
-      return content;
-    },
+    content: requireContent,
 
     async updateMetadata(
+      caller: Principal,
       id: string,
       patch: { uploader?: string; tags?: string[] },
-      actor: string,
     ): Promise<Written> {
-      await requireImage(id);
+      const image = await requireImage(caller, id);
+      requireChange(caller, image.owner, 'images:write', 'image', id);
       const receipt = await events.publish(
         'pf.image.metadata_updated',
         id,
         { imageId: id, ...patch },
-        { actor },
+        { actor: caller.actor },
       );
       return { seq: receipt.seq };
     },
 
-    async setStatus(id: string, status: ImageStatus, actor: string): Promise<Written> {
-      await requireImage(id);
-      const receipt = await events.publish('pf.image.status_changed', id, { imageId: id, status }, { actor });
+    /** Moves an image through review: its owner, reviewers and admins may. */
+    async setStatus(caller: Principal, id: string, status: ImageStatus): Promise<Written> {
+      const image = await requireImage(caller, id);
+      requireChange(caller, image.owner, 'images:write', 'image', id, { reviewing: true });
+      const receipt = await events.publish(
+        'pf.image.status_changed',
+        id,
+        { imageId: id, status },
+        { actor: caller.actor },
+      );
       return { seq: receipt.seq };
     },
 
     /** Publishes the deletion; the projector drops the image and a consumer removes its bytes. */
-    async delete(id: string, actor: string): Promise<Written> {
-      if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not an image id`);
-      const keys = await withCatchUp(() => read.content(id));
-      if (!keys) throw new NotFoundError('image', id);
+    async delete(caller: Principal, id: string): Promise<Written> {
+      const keys = await requireContent(caller, id);
+      requireChange(caller, keys.owner, 'images:write', 'image', id);
       const receipt = await events.publish(
         'pf.image.deleted',
         id,
         { imageId: id, blobKeys: [keys.blobKey, ...keys.variants.map((v) => v.blobKey)] },
-        { actor },
+        { actor: caller.actor },
       );
       return { seq: receipt.seq };
     },

@@ -15,6 +15,8 @@ export interface ImageView {
   uploader: string | null;
   tags: string[];
   status: ImageStatus;
+  /** Who uploaded it (`user:<id>`, `key:<name>`); null for images projected before owners existed. */
+  owner: string | null;
   url: string;
   variants: (Variant & { url: string })[];
   createdAt: Date;
@@ -32,6 +34,7 @@ export interface GroupView {
 export interface GroupDetail {
   id: string;
   name: string;
+  owner: string | null;
   createdAt: Date;
   latestChangeAt: Date;
   count: number;
@@ -43,6 +46,7 @@ export interface GroupDetail {
 export interface GroupSummary {
   id: string;
   name: string;
+  owner: string | null;
   createdAt: Date;
 }
 
@@ -58,6 +62,7 @@ export interface ImageContent {
   sha256: string;
   filename: string;
   variants: Variant[];
+  owner: string | null;
 }
 
 /** The read side the image service needs (implemented over the read models). */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AnyEvent } from '../events/catalog.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/errors.ts';
 import { newId } from '../ids/ids.ts';
+import { canSee, listOwner, requireChange, requireCreate, type Principal } from '../auth/principal.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
 import { CONTROLLER_SOURCE, type JobView, type JobViewPhase } from './job-view.ts';
 import { EnhancementSpec, OutputOptions, TileOptions, VideoOutputOptions } from './spec.ts';
@@ -33,6 +34,8 @@ export type EnhancementRequest = z.infer<typeof EnhancementRequest>;
 export interface JobReads {
   get(id: string): Promise<JobView | null>;
   list(query: {
+    /** Only the jobs this actor requested. */
+    requestedBy?: string;
     phase?: JobViewPhase;
     imageId?: string;
     videoId?: string;
@@ -60,8 +63,9 @@ export interface EnhancementServiceDeps {
   events: EventPublisher;
   reads: JobReads;
   feed: JobEventFeed;
-  imageExists(imageId: string): Promise<boolean>;
-  videoExists(videoId: string): Promise<boolean>;
+  /** The image's owner (`owner: null` for images projected before owners); undefined for an unknown image. */
+  imageOwner(imageId: string): Promise<{ owner?: string | null } | undefined>;
+  videoOwner(videoId: string): Promise<{ owner?: string | null } | undefined>;
   /** Throws a ValidationError naming the installed models or the model's scales when the pair cannot run. */
   checkModel?(model: string, scale: number | undefined): Promise<void>;
   /** Read-your-writes: waits until the jobs read model has applied everything published so far. */
@@ -80,16 +84,27 @@ const TERMINAL = new Set<JobViewPhase>(['Succeeded', 'Failed', 'Cancelled']);
 export function createEnhancementService(deps: EnhancementServiceDeps) {
   const { events, reads } = deps;
 
-  const get = async (id: string): Promise<JobView> => {
+  const find = async (id: string): Promise<JobView> => {
     const found =
       (await reads.get(id)) ?? ((await deps.caughtUp(deps.readWaitMs)) ? await reads.get(id) : null);
     if (!found) throw new NotFoundError('enhancement', id);
     return found;
   };
+  /** A job is its requester's: they, reviewers and admins see it (everyone, with public reads). */
+  const get = async (caller: Principal, id: string): Promise<JobView> => {
+    const job = await find(id);
+    if (!canSee(caller, job.requestedBy)) throw new NotFoundError('enhancement', id);
+    return job;
+  };
 
   return {
-    /** Publishes the request; the controller creates EnhancementJob `id` from it. */
-    async request(input: EnhancementRequest, actor: string, idempotencyKey?: string) {
+    /**
+     * Publishes the request; the controller creates EnhancementJob `id` from it. A caller enhances what they
+     * may change: their own images and videos (admins: any).
+     */
+    async request(caller: Principal, input: EnhancementRequest, idempotencyKey?: string) {
+      requireCreate(caller, 'jobs:write');
+      const actor = caller.actor;
       const { imageId, videoId, output, video, ...rest } = input;
       if (video && !videoId) throw new ValidationError('video options apply to a videoId source only');
       if (videoId && (rest.outscale !== undefined || rest.size !== undefined))
@@ -106,8 +121,10 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
       });
       if (!spec.success) throw new ValidationError(spec.error.issues[0]!.message, spec.error.issues);
       await deps.checkModel?.(spec.data.model, spec.data.scale);
-      if (imageId && !(await deps.imageExists(imageId))) throw new NotFoundError('image', imageId);
-      if (videoId && !(await deps.videoExists(videoId))) throw new NotFoundError('video', videoId);
+      const [what, sourceId] = imageId ? ['image', imageId] : ['video', videoId!];
+      const source = await (imageId ? deps.imageOwner(imageId) : deps.videoOwner(videoId!));
+      if (!source) throw new NotFoundError(what, sourceId);
+      requireChange(caller, source.owner, 'jobs:write', what, sourceId);
       const id = jobIdFor(actor, idempotencyKey);
       const receipt = await events.publish(
         'pf.enhancement.requested',
@@ -118,10 +135,20 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
       return { id, seq: receipt.seq, duplicate: receipt.duplicate };
     },
     get,
-    list: reads.list,
+    /** The jobs the caller may see (`owner: 'me'`: only theirs), newest first. */
+    list(
+      caller: Principal,
+      query: Omit<Parameters<JobReads['list']>[0], 'requestedBy'> & { owner?: string },
+    ) {
+      const { owner, ...rest } = query;
+      const requestedBy = listOwner(caller, owner);
+      return reads.list({ ...rest, ...(requestedBy !== undefined ? { requestedBy } : {}) });
+    },
     /** Asks the controller to stop the job; 409 when it already finished. */
-    async cancel(id: string, actor: string) {
-      const job = await get(id);
+    async cancel(caller: Principal, id: string) {
+      const job = await get(caller, id);
+      requireChange(caller, job.requestedBy, 'jobs:write', 'enhancement', id);
+      const actor = caller.actor;
       if (TERMINAL.has(job.phase))
         throw new ConflictError(`enhancement ${id} already ${job.phase.toLowerCase()}`);
       const receipt = await events.publish(
@@ -149,7 +176,7 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
       try {
         const deadline = Date.now() + timeoutMs;
         while (!signal?.aborted) {
-          const view = await get(id).catch((err: unknown) => {
+          const view = await find(id).catch((err: unknown) => {
             if (err instanceof NotFoundError) return undefined;
             throw err;
           });
@@ -172,13 +199,14 @@ export function createEnhancementService(deps: EnhancementServiceDeps) {
      * before the subscription but not yet in the snapshot are read back from the stream (after the snapshot's
      * sequence), and live ones that arrive meanwhile wait behind them, once each.
      */
-    async follow(id: string, onEvent: (event: AnyEvent) => void) {
+    async follow(caller: Principal, id: string, onEvent: (event: AnyEvent) => void) {
+      await get(caller, id);
       let waiting: AnyEvent[] | null = [];
       const unsubscribe = await deps.feed.subscribe(id, (event) =>
         waiting ? waiting.push(event) : onEvent(event),
       );
       try {
-        const snapshot = await get(id);
+        const snapshot = await find(id);
         const missed = await deps.feed.since(id, snapshot.lastSeq + 1);
         const sent = new Set(missed.map((e) => e.id));
         const live: AnyEvent[] = waiting;

@@ -103,6 +103,8 @@ export function applyJobEvent(view: JobView | null, event: AnyEvent, seq: number
       const next = event.data.spec && !base.spec ? withSpec(base, event.data.spec) : base;
       return {
         ...next,
+        // A job made with kubectl is first seen here: the controller's event names its owner.
+        requestedBy: base.requestedBy ?? (event.actor === 'system' ? null : event.actor),
         attempts: Math.max(base.attempts, event.data.attempt),
         scheduledAt: at,
         ...(finished ? {} : { phase: 'Scheduled' as const, progress: null }),

@@ -3,7 +3,8 @@
 import { catchUpLookup } from '../images/catch-up.ts';
 import type { Readable } from 'node:stream';
 import { isId, newId } from '../ids/ids.ts';
-import { NotFoundError, ValidationError } from '../errors/errors.ts';
+import { ValidationError } from '../errors/errors.ts';
+import { listOwner, requireChange, requireCreate, seen, type Principal } from '../auth/principal.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
 import type { ProjectionProgress } from '../images/views.ts';
@@ -44,11 +45,9 @@ export function createVideoService({
   const checkId = (id: string) => {
     if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not a video id`);
   };
-  const requireContent = async (id: string): Promise<VideoContent> => {
+  const requireContent = async (caller: Principal, id: string): Promise<VideoContent> => {
     checkId(id);
-    const content = await withCatchUp(() => read.videoContent(id));
-    if (!content) throw new NotFoundError('video', id);
-    return content;
+    return seen(caller, await withCatchUp(() => read.videoContent(id)), 'video', id);
   };
 
   return {
@@ -56,7 +55,9 @@ export function createVideoService({
      * Streams `file` into the blob store through the sniffer and the inspector, then publishes
      * `pf.video.uploaded`. A refused video is never stored; any later failure removes the stored bytes.
      */
-    async upload(file: Readable, filename: string, fields: Promise<VideoUploadFields>, actor: string) {
+    async upload(file: Readable, filename: string, fields: Promise<VideoUploadFields>, caller: Principal) {
+      requireCreate(caller, 'images:write');
+      const actor = caller.actor;
       const videoId = newId();
       const sniffer = sniffVideoUpload(maxBytes);
       const inspector = inspect();
@@ -83,28 +84,33 @@ export function createVideoService({
         };
         const createdAt = new Date();
         const receipt = await events.publish('pf.video.uploaded', videoId, data, { actor, time: createdAt });
-        return { ...data, createdAt, seq: receipt.seq };
+        return { ...data, owner: actor, createdAt, seq: receipt.seq };
       } catch (err) {
         await blobs.delete(stored.key).catch(() => {});
         throw err;
       }
     },
 
-    async get(id: string): Promise<VideoView> {
+    async get(caller: Principal, id: string): Promise<VideoView> {
       checkId(id);
-      const video = await withCatchUp(() => read.video(id));
-      if (!video) throw new NotFoundError('video', id);
-      return video;
+      return seen(caller, await withCatchUp(() => read.video(id)), 'video', id);
     },
 
     /** Where the bytes of a video (and its variants) are, for serving them. */
     content: requireContent,
 
-    list: (filter: { limit: number; cursor?: string }) => read.videos(filter),
+    /** The videos the caller may see (`owner: 'me'`: only theirs), newest first. */
+    list(caller: Principal, filter: { limit: number; cursor?: string; owner?: string }) {
+      const { owner: requested, ...page } = filter;
+      const owner = listOwner(caller, requested);
+      return read.videos({ ...page, ...(owner !== undefined ? { owner } : {}) });
+    },
 
     /** Publishes the deletion; the projector drops the video and a consumer removes its bytes. */
-    async delete(id: string, actor: string): Promise<{ seq: number }> {
-      const content = await requireContent(id);
+    async delete(caller: Principal, id: string): Promise<{ seq: number }> {
+      const content = await requireContent(caller, id);
+      requireChange(caller, content.owner, 'images:write', 'video', id);
+      const actor = caller.actor;
       const receipt = await events.publish(
         'pf.video.deleted',
         id,

@@ -6,6 +6,7 @@ import type { UploadedVideo } from './video.ts';
 export interface VideoView extends Omit<UploadedVideo, 'videoId' | 'blobKey' | 'uploader'> {
   id: string;
   uploader: string | null;
+  owner: string | null;
   /** The frame rate as a number, for display; `frameRate` keeps it exact. */
   fps: number;
   url: string;
@@ -22,5 +23,5 @@ export type VideoContent = ImageContent;
 export interface VideoReadSide {
   video(id: string): Promise<VideoView | null>;
   videoContent(id: string): Promise<VideoContent | null>;
-  videos(filter: { limit: number; cursor?: string }): Promise<Page<VideoView>>;
+  videos(filter: { limit: number; cursor?: string; owner?: string }): Promise<Page<VideoView>>;
 }

@@ -15,9 +15,9 @@ import { modelChecker } from './model-check.ts';
 export function buildEnhancementService(config: Config, conn: Connections): EnhancementService {
   const jobsApplied = createWatermark(conn.bus.jsm, STREAMS.jobs.name, JOB_PROJECTION_CONSUMER);
   const imageKnown = async (imageId: string) =>
-    (await conn.models.images.countDocuments({ _id: imageId }, { limit: 1 })) > 0;
+    (await conn.models.images.findOne({ _id: imageId }, { projection: { owner: 1 } })) ?? undefined;
   const videoKnown = async (videoId: string) =>
-    (await conn.models.videos.countDocuments({ _id: videoId }, { limit: 1 })) > 0;
+    (await conn.models.videos.findOne({ _id: videoId }, { projection: { owner: 1 } })) ?? undefined;
   const caughtUpWithMedia = async () =>
     conn.progress.waitFor(await conn.progress.latestPublished(), config.PIXELFORGE_READ_WAIT_MS);
   return createEnhancementService({
@@ -25,10 +25,10 @@ export function buildEnhancementService(config: Config, conn: Connections): Enha
     reads: createJobProjection(conn.mongo.db),
     feed: createNatsJobEventFeed(conn.bus),
     // An image uploaded a moment ago may not be projected yet: wait for the projector before saying 404.
-    imageExists: async (imageId) =>
-      (await imageKnown(imageId)) || ((await caughtUpWithMedia()) && (await imageKnown(imageId))),
-    videoExists: async (videoId) =>
-      (await videoKnown(videoId)) || ((await caughtUpWithMedia()) && (await videoKnown(videoId))),
+    imageOwner: async (imageId) =>
+      (await imageKnown(imageId)) ?? ((await caughtUpWithMedia()) ? await imageKnown(imageId) : undefined),
+    videoOwner: async (videoId) =>
+      (await videoKnown(videoId)) ?? ((await caughtUpWithMedia()) ? await videoKnown(videoId) : undefined),
     checkModel: modelChecker(config.PIXELFORGE_MODELS_DIR),
     caughtUp: async (timeoutMs) => {
       const latest = (await conn.bus.jsm.streams.info(STREAMS.jobs.name)).state.last_seq;

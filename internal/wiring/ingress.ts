@@ -53,6 +53,22 @@ function buildAccounts(config: Config, conn: Connections, logger: Logger) {
   return { service, tokens, throttle: createLoginThrottle() };
 }
 
+/**
+ * Creates the first administrator from PIXELFORGE_ADMIN_EMAIL when the database has no account yet, with a
+ * generated password the caller prints once; null when not configured or when accounts exist.
+ */
+export async function createFirstAdmin(
+  config: Config,
+  conn: Connections,
+  logger: Logger,
+): Promise<{ email: string; password: string } | null> {
+  if (!config.PIXELFORGE_ADMIN_EMAIL) return null;
+  const made = await buildAccounts(config, conn, logger).service.ensureFirstAdmin(
+    config.PIXELFORGE_ADMIN_EMAIL,
+  );
+  return made ? { email: made.user.email, password: made.password } : null;
+}
+
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
   const queries = createQueries(conn.models);
   const events = createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' });
@@ -71,6 +87,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
       progress: conn.progress,
       ready: conn.readiness,
       apiKeys: parseApiKeyHashes(config.PIXELFORGE_API_KEYS),
+      publicReads: config.PIXELFORGE_PUBLIC_READS,
       corsOrigins: config.PIXELFORGE_CORS_ORIGINS,
       models: installedModels(config.PIXELFORGE_MODELS_DIR),
       maxUploadBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,

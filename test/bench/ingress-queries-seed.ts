@@ -76,6 +76,7 @@ export async function seedReadModels(
     const group: GroupDoc = {
       _id: groupId,
       name,
+      owner: 'key:bench',
       createdAt: new Date(groupStart),
       count: 0,
       statusCounts: zeroCounts(),
@@ -96,6 +97,7 @@ export async function seedReadModels(
         _id: id,
         groupId,
         groupName: name,
+        owner: 'key:bench',
         filename: `photo-${made}.jpg`,
         contentType: 'image/jpeg',
         size: 150_000 + Math.floor(next() * 100_000),

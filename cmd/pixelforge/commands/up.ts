@@ -8,7 +8,7 @@ import { generateApiKey, hashApiKey } from '../../../internal/http/auth.ts';
 import { createLogger, type Logger } from '../../../internal/telemetry/logger.ts';
 import { startTracing } from '../../../internal/telemetry/tracing.ts';
 import { openConnections } from '../../../internal/wiring/connections.ts';
-import { buildIngressApp, listen } from '../../../internal/wiring/ingress.ts';
+import { buildIngressApp, createFirstAdmin, listen } from '../../../internal/wiring/ingress.ts';
 import { startProjector } from '../../../internal/wiring/projector.ts';
 import { startDerivatives } from '../../../internal/wiring/derivatives.ts';
 import { startController } from '../../../internal/wiring/controller.ts';
@@ -99,6 +99,8 @@ servers try first; when another program holds one, a free port is used and the s
         // its heap's reach, which gigabytes of photos are not).
         ...(mongo && !env.PIXELFORGE_BLOB_STORE ? { PIXELFORGE_BLOB_STORE: 'files' } : {}),
         PIXELFORGE_JWT_KEYS: jwtKeys,
+        // The first account of a fresh data directory: an administrator, its password printed below once.
+        PIXELFORGE_ADMIN_EMAIL: env.PIXELFORGE_ADMIN_EMAIL ?? 'admin@pixelforge.local',
         PIXELFORGE_API_KEYS: [env.PIXELFORGE_API_KEYS, `admin:${hashApiKey(adminKey)}`]
           .filter(Boolean)
           .join(','),
@@ -124,9 +126,10 @@ servers try first; when another program holds one, a free port is used and the s
       // EnhancementJobs run as local worker processes unless PIXELFORGE_RUNTIME=kubernetes.
       const controller = await startController(config, conn, logger);
       stops.push(controller.stop);
+      const firstAdmin = await createFirstAdmin(config, conn, logger);
       const server = await listen(buildIngressApp(config, conn, logger), config.PORT, host);
       stops.push(server.close);
-      process.stdout.write(banner(server.url, adminKey, base.dataDir, config));
+      process.stdout.write(banner(server.url, adminKey, base.dataDir, config, firstAdmin));
     } catch (err) {
       await stopAll();
       throw err;
@@ -140,7 +143,13 @@ servers try first; when another program holds one, a free port is used and the s
  * What `up` prints once it is up. The CLI in another terminal finds the stack by PORT and the key in
  * .data/admin.key; when either is elsewhere, it says what that terminal must export.
  */
-function banner(url: string, adminKey: string, dataDir: string, config: Config): string {
+function banner(
+  url: string,
+  adminKey: string,
+  dataDir: string,
+  config: Config,
+  firstAdmin: { email: string; password: string } | null,
+): string {
   const keyFile = join(dataDir, 'admin.key');
   const exports = [
     ...(config.PORT === 8080 ? [] : [`export PIXELFORGE_URL=${url}`]),
@@ -150,6 +159,12 @@ function banner(url: string, adminKey: string, dataDir: string, config: Config):
     '',
     `Pixelforge is up: ${url}  (API docs: ${url}/docs)`,
     `Admin API key:    ${adminKey}  (also in ${keyFile})`,
+    ...(firstAdmin
+      ? [
+          `Admin account:    ${firstAdmin.email}, password ${firstAdmin.password}`,
+          '                  (shown this once: log in with `npx pixelforge login` or at /ui, and keep it)',
+        ]
+      : []),
     `Data directory:   ${dataDir}`,
     `NATS:             ${config.NATS_URL}`,
     `MongoDB:          ${config.MONGO_URL}`,

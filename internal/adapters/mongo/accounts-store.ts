@@ -43,6 +43,20 @@ export function createAccountsStore(db: Db): AccountsStore & { ensureIndexes(): 
       const doc = await users.findOne({ _id: id });
       return doc ? toUser(doc) : null;
     },
+    async setRole(userId, role) {
+      return (await users.updateOne({ _id: userId }, { $set: { role } })).matchedCount === 1;
+    },
+    async users({ limit, after }) {
+      const docs = await users
+        .find(after ? { _id: { $gt: after } } : {})
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map(toUser);
+    },
+    async anyUser() {
+      return (await users.countDocuments({}, { limit: 1 })) > 0;
+    },
     async setPasswordHash(userId, passwordHash) {
       await users.updateOne({ _id: userId }, { $set: { passwordHash } });
     },

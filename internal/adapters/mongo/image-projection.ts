@@ -23,6 +23,8 @@ interface CounterChange {
   seq: number;
   groupId: string;
   groupName?: string;
+  /** The owner of a group this change may create (an upload's actor). */
+  owner?: string;
   day: string;
   changedAt: Date;
   count?: 1 | -1;
@@ -37,6 +39,7 @@ interface Pending {
   changedAt: Date;
   firstChangedAt: Date;
   name: string | undefined;
+  owner: string | undefined;
 }
 
 /**
@@ -121,7 +124,7 @@ export function createImageProjection(models: ReadModels) {
                 updateOne: {
                   filter: { _id: event.data.groupId },
                   update: {
-                    $setOnInsert: newGroup(event.data.name.trim(), new Date(event.time)),
+                    $setOnInsert: newGroup(event.data.name.trim(), event.actor, new Date(event.time)),
                   },
                   upsert: true,
                 },
@@ -153,6 +156,7 @@ export function createImageProjection(models: ReadModels) {
         changedAt: change.changedAt,
         firstChangedAt: change.changedAt,
         name: change.groupName,
+        owner: change.owner,
       };
       map.set(key, p);
       p.seq = change.seq;
@@ -185,7 +189,7 @@ export function createImageProjection(models: ReadModels) {
           newGroups.map(([id, p]) => ({
             updateOne: {
               filter: { _id: id },
-              update: { $setOnInsert: newGroup(p.name ?? id, p.firstChangedAt) },
+              update: { $setOnInsert: newGroup(p.name ?? id, p.owner ?? null, p.firstChangedAt) },
               upsert: true,
             },
           })),
@@ -257,8 +261,16 @@ type ImageEvent = Extract<
 >;
 
 /** A group document as first written: every counter present and zero. */
-function newGroup(name: string, at: Date): Omit<GroupDoc, '_id'> {
-  return { name, createdAt: at, count: 0, statusCounts: zeroCounts(), latestChangeAt: at, lastSeq: 0 };
+function newGroup(name: string, owner: string | null, at: Date): Omit<GroupDoc, '_id'> {
+  return {
+    name,
+    owner,
+    createdAt: at,
+    count: 0,
+    statusCounts: zeroCounts(),
+    latestChangeAt: at,
+    lastSeq: 0,
+  };
 }
 
 function isImageEvent(event: AnyEvent): event is ImageEvent {
@@ -295,6 +307,7 @@ function applyToImage(
         uploader: d.uploader ?? null,
         tags: d.tags,
         status: 'new',
+        owner: event.actor,
         createdAt: at,
         createdDay: day,
         updatedAt: at,
@@ -302,7 +315,16 @@ function applyToImage(
         lastSeq: seq,
         lastEventId: event.id,
       },
-      change: { seq, groupId: d.groupId, groupName: d.groupName, day, changedAt: at, count: 1, to: 'new' },
+      change: {
+        seq,
+        groupId: d.groupId,
+        groupName: d.groupName,
+        owner: event.actor,
+        day,
+        changedAt: at,
+        count: 1,
+        to: 'new',
+      },
     };
   }
   if (!previous) return 'unknown-image';

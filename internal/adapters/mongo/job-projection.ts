@@ -7,6 +7,8 @@ import { applyJobEvent, type JobView, type JobViewPhase } from '../../jobs/job-v
 type JobDoc = Omit<JobView, 'id'> & { _id: string };
 
 export interface JobListQuery {
+  /** Only the jobs this actor requested (owns). */
+  requestedBy?: string;
   phase?: JobViewPhase;
   imageId?: string;
   videoId?: string;
@@ -52,8 +54,9 @@ export function createJobProjection(db: Db): JobProjection {
       const doc = await jobs.findOne({ _id: id });
       return doc ? toView(doc) : null;
     },
-    async list({ phase, imageId, videoId, limit, cursor }) {
+    async list({ requestedBy, phase, imageId, videoId, limit, cursor }) {
       const filter: Filter<JobDoc> = {};
+      if (requestedBy !== undefined) filter.requestedBy = requestedBy;
       if (phase) filter.phase = phase;
       if (imageId) filter.imageId = imageId;
       if (videoId) filter.videoId = videoId;
@@ -73,6 +76,7 @@ export function createJobProjection(db: Db): JobProjection {
     async ensureIndexes() {
       await Promise.all([
         jobs.createIndex({ createdAt: -1, _id: -1 }),
+        jobs.createIndex({ requestedBy: 1, createdAt: -1, _id: -1 }),
         jobs.createIndex({ phase: 1, createdAt: -1, _id: -1 }),
         jobs.createIndex({ imageId: 1, createdAt: -1, _id: -1 }),
         jobs.createIndex({ videoId: 1, createdAt: -1, _id: -1 }),

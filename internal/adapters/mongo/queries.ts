@@ -1,7 +1,14 @@
 // The read side: every query is one aggregation pipeline over the read models (filtering, joining,
 // computed fields happen in the database), written to run the same on MongoDB 7 and the local server.
 import { IMAGE_STATUSES, zeroCounts, type ImageStatus } from '../../images/status.ts';
-import type { GroupDetail, GroupView, ImageContent, ImageView, Page } from '../../images/views.ts';
+import type {
+  GroupDetail,
+  GroupSummary,
+  GroupView,
+  ImageContent,
+  ImageView,
+  Page,
+} from '../../images/views.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { dayOf, type ReadModels } from './read-models.ts';
 import { POSTER_VARIANT } from '../../videos/video.ts';
@@ -36,6 +43,7 @@ const imageViewStage = {
     uploader: 1,
     tags: 1,
     status: 1,
+    owner: { $ifNull: ['$owner', null] },
     url: { $concat: ['/v1/images/', '$_id', '/content'] },
     variants: variantsWithUrls('/v1/images/'),
     createdAt: 1,
@@ -55,6 +63,7 @@ const videoViewStage = {
     sha256: 1,
     uploader: 1,
     tags: 1,
+    owner: { $ifNull: ['$owner', null] },
     durationSeconds: 1,
     width: 1,
     height: 1,
@@ -78,8 +87,32 @@ const videoViewStage = {
   },
 };
 
-/** Read-model queries used by the ingress. */
+/** Where the bytes of an image or a video and its variants are, and whose they are. */
+const contentStage = {
+  _id: 0,
+  blobKey: 1,
+  contentType: 1,
+  size: 1,
+  sha256: 1,
+  filename: 1,
+  variants: 1,
+  owner: { $ifNull: ['$owner', null] },
+};
+
+/** The `$match` of what `owner` may see: everything when undefined. */
+const ownedBy = (owner: string | undefined) => (owner === undefined ? {} : { owner });
+
+/** Read-model queries used by the ingress. Each list takes `owner`: only what that actor owns. */
 export function createQueries(models: ReadModels) {
+  /** One owner's images created from day `first` to `last`, counted by status (and by day, given `day`). */
+  const ownerCounts = (owner: string, first: string, last: string, day: '$createdDay' | null) =>
+    models.images
+      .aggregate<{ _id: { status: ImageStatus; day?: string }; n: number }>([
+        { $match: { owner, createdDay: { $gte: first, $lte: last } } },
+        { $group: { _id: { status: '$status', ...(day ? { day } : {}) }, n: { $sum: 1 } } },
+      ])
+      .toArray();
+
   return {
     async video(id: string): Promise<VideoView | null> {
       const [view] = await models.videos
@@ -91,20 +124,17 @@ export function createQueries(models: ReadModels) {
     /** Where the bytes of a video and its variants are. */
     async videoContent(id: string): Promise<VideoContent | null> {
       const [doc] = await models.videos
-        .aggregate<VideoContent>([
-          { $match: { _id: id } },
-          { $project: { _id: 0, blobKey: 1, contentType: 1, size: 1, sha256: 1, filename: 1, variants: 1 } },
-        ])
+        .aggregate<VideoContent>([{ $match: { _id: id } }, { $project: contentStage }])
         .toArray();
       return doc ?? null;
     },
 
     /** Videos, newest upload first. */
-    async videos(filter: { limit: number; cursor?: string }): Promise<Page<VideoView>> {
+    async videos(filter: { limit: number; cursor?: string; owner?: string }): Promise<Page<VideoView>> {
       const after = filter.cursor ? decodeCursor(filter.cursor, ['string']) : undefined;
       const items = await models.videos
         .aggregate<VideoView>([
-          { $match: after ? { _id: { $lt: after[0] } } : {} },
+          { $match: { ...ownedBy(filter.owner), ...(after ? { _id: { $lt: after[0] } } : {}) } },
           { $sort: { _id: -1 } },
           { $limit: filter.limit + 1 },
           videoViewStage,
@@ -123,10 +153,7 @@ export function createQueries(models: ReadModels) {
     /** Where the bytes of an image and its variants are. */
     async content(id: string): Promise<ImageContent | null> {
       const [doc] = await models.images
-        .aggregate<ImageContent>([
-          { $match: { _id: id } },
-          { $project: { _id: 0, blobKey: 1, contentType: 1, size: 1, sha256: 1, filename: 1, variants: 1 } },
-        ])
+        .aggregate<ImageContent>([{ $match: { _id: id } }, { $project: contentStage }])
         .toArray();
       return doc ?? null;
     },
@@ -141,6 +168,7 @@ export function createQueries(models: ReadModels) {
               _id: 0,
               id: '$_id',
               name: 1,
+              owner: { $ifNull: ['$owner', null] },
               createdAt: 1,
               latestChangeAt: 1,
               count: 1,
@@ -153,15 +181,19 @@ export function createQueries(models: ReadModels) {
       return doc ?? null;
     },
 
-    async group(id: string): Promise<{ id: string; name: string; createdAt: Date } | null> {
-      const doc = await models.groups.findOne({ _id: id }, { projection: { name: 1, createdAt: 1 } });
-      return doc ? { id: doc._id, name: doc.name, createdAt: doc.createdAt } : null;
+    async group(id: string): Promise<GroupSummary | null> {
+      const doc = await models.groups.findOne(
+        { _id: id },
+        { projection: { name: 1, createdAt: 1, owner: 1 } },
+      );
+      return doc ? { id: doc._id, name: doc.name, owner: doc.owner ?? null, createdAt: doc.createdAt } : null;
     },
 
     /** Images, newest upload first (ids are ULIDs, so `_id` order is upload order). */
     async images(filter: {
       group?: string;
       status?: ImageStatus;
+      owner?: string;
       limit: number;
       cursor?: string;
     }): Promise<Page<ImageView>> {
@@ -170,6 +202,7 @@ export function createQueries(models: ReadModels) {
         .aggregate<ImageView>([
           {
             $match: {
+              ...ownedBy(filter.owner),
               ...(filter.group ? { groupId: filter.group } : {}),
               ...(filter.status ? { status: filter.status } : {}),
               ...(after ? { _id: { $lt: after[0] } } : {}),
@@ -190,12 +223,18 @@ export function createQueries(models: ReadModels) {
      * instead of a `$lookup` per group: the local server has no secondary indexes and would rescan every
      * image for every group, and on MongoDB it is one index range scan per group either way.
      */
-    async groups(filter: { status?: ImageStatus; limit: number; cursor?: string }): Promise<Page<GroupView>> {
+    async groups(filter: {
+      status?: ImageStatus;
+      owner?: string;
+      limit: number;
+      cursor?: string;
+    }): Promise<Page<GroupView>> {
       const after = filter.cursor ? decodeCursor(filter.cursor, ['date', 'string']) : undefined;
       const rows = await models.groups
         .aggregate<Omit<GroupView, 'images'>>([
           {
             $match: {
+              ...ownedBy(filter.owner),
               ...(filter.status ? { [`statusCounts.${filter.status}`]: { $gt: 0 } } : {}),
               ...(after
                 ? {
@@ -228,6 +267,7 @@ export function createQueries(models: ReadModels) {
             {
               $match: {
                 groupId: { $in: shown.map((g) => g.id) },
+                ...ownedBy(filter.owner),
                 ...(filter.status ? { status: filter.status } : {}),
               },
             },
@@ -242,9 +282,18 @@ export function createQueries(models: ReadModels) {
       return page(items, filter.limit, (last) => [last.latestChangeAt, last.id]);
     },
 
-    /** Images created in the last `days` UTC days (today included), by current status; zeros included. */
-    async statistics(days: number, now = new Date()): Promise<Record<ImageStatus, number>> {
+    /**
+     * Images created in the last `days` UTC days (today included), by current status; zeros included. Over
+     * everything from the day counters; over one owner's images by grouping them in the database.
+     */
+    async statistics(days: number, now = new Date(), owner?: string): Promise<Record<ImageStatus, number>> {
       const first = dayOf(new Date(now.getTime() - (days - 1) * 86_400_000));
+      if (owner !== undefined) {
+        const rows = await ownerCounts(owner, first, dayOf(now), null);
+        const counts = zeroCounts();
+        for (const row of rows) counts[row._id.status] += row.n;
+        return counts;
+      }
       const sums = Object.fromEntries(
         IMAGE_STATUSES.map((s) => [s, { $sum: { $ifNull: [`$counts.${s}`, 0] } }]),
       );
@@ -262,14 +311,24 @@ export function createQueries(models: ReadModels) {
     async dailyStatistics(
       days: number,
       now = new Date(),
+      owner?: string,
     ): Promise<({ day: string } & Record<ImageStatus, number>)[]> {
       const all = Array.from({ length: days }, (_, i) =>
         dayOf(new Date(now.getTime() - (days - 1 - i) * 86_400_000)),
       );
-      const rows = await models.days
-        .find({ _id: { $gte: all[0]!, $lte: all[all.length - 1]! } }, { projection: { counts: 1 } })
-        .toArray();
-      const byDay = new Map<string, Partial<Record<ImageStatus, number>>>(rows.map((r) => [r._id, r.counts]));
+      const byDay = new Map<string, Partial<Record<ImageStatus, number>>>();
+      if (owner !== undefined) {
+        for (const { _id, n } of await ownerCounts(owner, all[0]!, all[all.length - 1]!, '$createdDay')) {
+          const counts = byDay.get(_id.day!) ?? {};
+          counts[_id.status] = n;
+          byDay.set(_id.day!, counts);
+        }
+      } else {
+        const rows = await models.days
+          .find({ _id: { $gte: all[0]!, $lte: all[all.length - 1]! } }, { projection: { counts: 1 } })
+          .toArray();
+        for (const r of rows) byDay.set(r._id, r.counts);
+      }
       return all.map((day) => {
         const counts = byDay.get(day) ?? {};
         return { day, ...Object.fromEntries(IMAGE_STATUSES.map((s) => [s, counts[s] ?? 0])) } as {

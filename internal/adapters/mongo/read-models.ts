@@ -18,6 +18,8 @@ export interface ImageDoc {
   uploader: string | null;
   tags: string[];
   status: ImageStatus;
+  /** The actor who uploaded it (`user:<id>`, `key:<name>`); null in documents projected before owners. */
+  owner: string | null;
   createdAt: Date;
   createdDay: string;
   updatedAt: Date;
@@ -30,6 +32,8 @@ export interface ImageDoc {
 export interface GroupDoc {
   _id: string;
   name: string;
+  /** The actor who created it; null in documents projected before owners. */
+  owner: string | null;
   createdAt: Date;
   count: number;
   statusCounts: Record<ImageStatus, number>;
@@ -55,6 +59,8 @@ export interface TombstoneDoc {
 export interface VideoDoc extends Omit<UploadedVideo, 'videoId' | 'uploader'> {
   _id: string;
   uploader: string | null;
+  /** The actor who uploaded it; null in documents projected before owners. */
+  owner: string | null;
   createdAt: Date;
   updatedAt: Date;
   variants: Variant[];
@@ -102,6 +108,11 @@ export async function ensureReadModelIndexes(models: ReadModels): Promise<void> 
     models.images.createIndex({ groupId: 1, _id: -1 }),
     models.images.createIndex({ status: 1, _id: -1 }),
     models.images.createIndex({ blobKey: 1 }),
+    // What one account sees: its images newest first, its statistics by day.
+    models.images.createIndex({ owner: 1, _id: -1 }),
+    models.images.createIndex({ owner: 1, createdDay: 1, status: 1 }),
+    models.groups.createIndex({ owner: 1, latestChangeAt: -1, _id: -1 }),
+    models.videos.createIndex({ owner: 1, _id: -1 }),
     // GET /v1/groups pages, most recently changed first.
     models.groups.createIndex({ latestChangeAt: -1, _id: -1 }),
     models.videos.createIndex({ blobKey: 1 }),

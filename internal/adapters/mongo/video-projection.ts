@@ -42,6 +42,7 @@ export function createVideoProjection(models: ReadModels) {
           ...facts,
           _id: id,
           uploader: uploader ?? null,
+          owner: event.actor,
           createdAt: at,
           updatedAt: at,
           variants: [],

@@ -3,11 +3,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Accounts, Session } from '../../auth/accounts.ts';
-import { emailKey } from '../../auth/accounts.ts';
+import { ROLES, emailKey } from '../../auth/accounts.ts';
 import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { TooManyRequestsError, UnauthorizedError } from '../../errors/errors.ts';
 import type { App, AppEnv } from '../context.ts';
-import { jsonContent, problemResponses } from '../schemas.ts';
+import { jsonContent, problemResponses, queryObject } from '../schemas.ts';
 
 const CredentialsBody = z
   .object({ email: z.string().max(254), password: z.string().max(1024) })
@@ -15,6 +15,18 @@ const CredentialsBody = z
 const RefreshBody = z
   .object({ refreshToken: z.string().max(200) })
   .openapi({ example: { refreshToken: 'pfr_…' } });
+
+/** Administrators authenticate with a session or an operator key. */
+const ADMIN_SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+
+const RoleBody = z
+  .object({ role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(', ')}` }) })
+  .strict()
+  .openapi({ example: { role: 'reviewer' } });
+const UsersQuery = queryObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z.string().max(64).optional().openapi({ description: 'The `next` of the previous page' }),
+});
 
 const User = z
   .object({
@@ -127,10 +139,53 @@ export function registerAuthRoutes(app: App, accounts: Accounts, throttle: Login
       responses: { 200: jsonContent(User, 'The account'), ...problemResponses(401) },
     }),
     async (c) => {
-      const actor = c.get('actor');
+      const { actor } = c.get('caller');
       if (!actor.startsWith('user:'))
         throw new UnauthorizedError('send Authorization: Bearer <access token>');
       return c.json(userJson(await accounts.me(actor.slice('user:'.length))), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/auth/users',
+      tags,
+      summary: 'Every account, in creation order (administrators)',
+      security: ADMIN_SECURITY,
+      request: { query: UsersQuery },
+      responses: {
+        200: jsonContent(
+          z.object({ items: z.array(User), next: z.string().nullable() }),
+          'A page of accounts',
+        ),
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { limit, after } = c.req.valid('query');
+      const users = await accounts.users(c.get('caller'), { limit: limit + 1, ...(after ? { after } : {}) });
+      const items = users.slice(0, limit).map(userJson);
+      return c.json({ items, next: users.length > limit ? items[items.length - 1]!.id : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/auth/users/{id}/role',
+      tags,
+      summary: 'Grant an account a role (administrators); it applies from its next login or refresh',
+      security: ADMIN_SECURITY,
+      request: {
+        params: z.object({ id: z.string().min(1).max(64) }),
+        body: { required: true, content: { 'application/json': { schema: RoleBody } } },
+      },
+      responses: { 200: jsonContent(User, 'The account'), ...problemResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { role } = c.req.valid('json');
+      return c.json(userJson(await accounts.setRole(c.get('caller'), c.req.valid('param').id, role)), 200);
     },
   );
 }

@@ -13,7 +13,7 @@ import {
 import { JOB_PHASES } from '../../resources/enhancement-job.ts';
 import { jobOutputKey } from '../../jobs/worker-contract.ts';
 import type { App } from '../context.ts';
-import { jsonContent, noQuery, problemResponses, queryObject } from '../schemas.ts';
+import { OwnerFilter, jsonContent, noQuery, problemResponses, queryObject } from '../schemas.ts';
 
 const Enhancement = z
   .object({
@@ -95,6 +95,7 @@ const WaitQuery = queryObject({
 });
 
 const ListQuery = queryObject({
+  owner: OwnerFilter,
   phase: z.enum(JOB_PHASES).optional(),
   imageId: z.string().max(64).optional(),
   videoId: z.string().max(64).optional(),
@@ -196,14 +197,14 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
     async (c) => {
       const key = c.req.header('idempotency-key')?.slice(0, 200);
       const { wait } = c.req.valid('query');
-      const { id, seq } = await service.request(c.req.valid('json'), c.get('actor'), key);
+      const { id, seq } = await service.request(c.get('caller'), c.req.valid('json'), key);
       const url = `/v1/enhancements/${id}`;
       c.header('Location', url);
       let phase: JobView['phase'] = 'Pending';
       if (wait) {
         const ended = await service.awaitEnd(id, wait * 1000, c.req.raw.signal);
         if (ended) return c.json(enhancementJson(ended), 200);
-        phase = (await service.get(id).catch(() => undefined))?.phase ?? phase;
+        phase = (await service.get(c.get('caller'), id).catch(() => undefined))?.phase ?? phase;
       }
       return c.json({ id, phase, seq, url, events: `${url}/events` }, 202);
     },
@@ -221,9 +222,10 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       },
     }),
     async (c) => {
-      const { phase, imageId, videoId, limit, cursor } = c.req.valid('query');
-      const page = await service.list({
+      const { phase, imageId, videoId, owner, limit, cursor } = c.req.valid('query');
+      const page = await service.list(c.get('caller'), {
         limit,
+        ...(owner ? { owner } : {}),
         ...(phase ? { phase } : {}),
         ...(imageId ? { imageId } : {}),
         ...(videoId ? { videoId } : {}),
@@ -241,7 +243,7 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
       request: { params: IdParam },
       responses: { 200: jsonContent(Enhancement, 'The job'), ...problemResponses(400, 404) },
     }),
-    async (c) => c.json(enhancementJson(await service.get(c.req.valid('param').id)), 200),
+    async (c) => c.json(enhancementJson(await service.get(c.get('caller'), c.req.valid('param').id)), 200),
   );
 
   app.openapi(
@@ -256,7 +258,7 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
         ...problemResponses(400, 401, 404, 409),
       },
     }),
-    async (c) => c.json(await service.cancel(c.req.valid('param').id, c.get('actor')), 202),
+    async (c) => c.json(await service.cancel(c.get('caller'), c.req.valid('param').id), 202),
   );
 
   app.openAPIRegistry.registerPath({
@@ -287,7 +289,7 @@ export function registerEnhancementRoutes(app: App, service: EnhancementService,
     const id = IdParam.parse({ id: c.req.param('id') }).id;
     const queue: AnyEvent[] = [];
     let wake: () => void = () => {};
-    const { snapshot, unsubscribe } = await service.follow(id, (event) => {
+    const { snapshot, unsubscribe } = await service.follow(c.get('caller'), id, (event) => {
       queue.push(event);
       wake();
     });

@@ -1,6 +1,6 @@
 // /v1/groups and /v1/statistics: group creation, groups with their images, per-status statistics (in all and per day).
 import { createRoute } from '@hono/zod-openapi';
-import { NotFoundError } from '../../errors/errors.ts';
+import { listOwner, seen } from '../../auth/principal.ts';
 import type { App, AppDeps } from '../context.ts';
 import {
   AfterQuery,
@@ -29,7 +29,7 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       responses: { 201: jsonContent(GroupCreated, 'Created'), ...problemResponses(400, 401, 409, 503) },
     }),
     async (c) => {
-      const group = await images.createGroup(c.req.valid('json').name, c.get('actor'));
+      const group = await images.createGroup(c.req.valid('json').name, c.get('caller'));
       c.header('Location', `/v1/groups/${group.id}`);
       return c.json({ ...group, createdAt: group.createdAt.toISOString() }, 201);
     },
@@ -46,9 +46,11 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
       responses: { 200: jsonContent(GroupPage, 'A page of groups'), ...problemResponses(400) },
     }),
     async (c) => {
-      const { status, limit, cursor } = c.req.valid('query');
+      const { status, owner, limit, cursor } = c.req.valid('query');
+      const ownerFilter = listOwner(c.get('caller'), owner);
       const page = await queries.groups({
         limit,
+        ...(ownerFilter !== undefined ? { owner: ownerFilter } : {}),
         ...(status ? { status } : {}),
         ...(cursor ? { cursor } : {}),
       });
@@ -66,9 +68,7 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const group = await queries.groupDetail(id);
-      if (!group) throw new NotFoundError('group', id);
-      return c.json(group as never, 200);
+      return c.json(seen(c.get('caller'), await queries.groupDetail(id), 'group', id) as never, 200);
     },
   );
 
@@ -83,7 +83,10 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
         ...problemResponses(400),
       },
     }),
-    async (c) => c.json(await queries.statistics(c.req.valid('query').days), 200),
+    async (c) => {
+      const { days, owner } = c.req.valid('query');
+      return c.json(await queries.statistics(days, new Date(), listOwner(c.get('caller'), owner)), 200);
+    },
   );
 
   app.openapi(
@@ -98,6 +101,10 @@ export function registerGroupRoutes(app: App, { images, queries }: AppDeps): voi
         ...problemResponses(400),
       },
     }),
-    async (c) => c.json({ days: await queries.dailyStatistics(c.req.valid('query').days) }, 200),
+    async (c) => {
+      const { days, owner } = c.req.valid('query');
+      const owned = listOwner(c.get('caller'), owner);
+      return c.json({ days: await queries.dailyStatistics(days, new Date(), owned) }, 200);
+    },
   );
 }

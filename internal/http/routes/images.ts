@@ -8,6 +8,7 @@ import { Tags, Uploader } from '../../images/image.ts';
 import { IMAGE_STATUSES } from '../../images/status.ts';
 import { parsedFields, readJsonBody, receiveUpload } from '../receive-upload.ts';
 import type { UploadSlots } from '../upload-slots.ts';
+import { groupNamespace, listOwner } from '../../auth/principal.ts';
 import { serveBlob } from '../serve-blob.ts';
 import type { App, AppDeps, AppEnv } from '../context.ts';
 import {
@@ -117,7 +118,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
         if (bytes.byteLength > maxUploadBytes) throw new PayloadTooLargeError(maxUploadBytes);
         return created(
           c,
-          await images.upload(Readable.from([bytes]), filename, Promise.resolve(fields), c.get('actor')),
+          await images.upload(Readable.from([bytes]), filename, Promise.resolve(fields), c.get('caller')),
         );
       } finally {
         release();
@@ -129,7 +130,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
         if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
         return parsed.data;
       });
-      return created(c, await images.upload(parts.file, parts.filename, fields, c.get('actor')));
+      return created(c, await images.upload(parts.file, parts.filename, fields, c.get('caller')));
     });
   });
 
@@ -141,7 +142,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       request: { params: ImageIdParam, query: AfterQuery },
       responses: { 200: jsonContent(Image, 'The image'), ...problemResponses(400, 404) },
     }),
-    async (c) => c.json((await images.get(c.req.valid('param').id)) as never, 200),
+    async (c) => c.json((await images.get(c.get('caller'), c.req.valid('param').id)) as never, 200),
   );
 
   app.openAPIRegistry.registerPath({
@@ -152,7 +153,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
     responses: blobResponses('image'),
   });
   app.get('/v1/images/:id/content', async (c) => {
-    return serveBlob(c, blobs, await images.content(c.req.param('id')));
+    return serveBlob(c, blobs, await images.content(c.get('caller'), c.req.param('id')));
   });
 
   app.openAPIRegistry.registerPath({
@@ -163,7 +164,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
     responses: blobResponses('variant'),
   });
   app.get('/v1/images/:id/variants/:name/content', async (c) => {
-    const image = await images.content(c.req.param('id'));
+    const image = await images.content(c.get('caller'), c.req.param('id'));
     const variant = image.variants.find((v) => v.name === c.req.param('name'));
     if (!variant) throw new NotFoundError('variant', c.req.param('name'));
     return serveBlob(c, blobs, variant);
@@ -183,7 +184,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const written = await images.updateMetadata(id, c.req.valid('json'), c.get('actor'));
+      const written = await images.updateMetadata(c.get('caller'), id, c.req.valid('json'));
       return c.json({ id, ...written }, 200);
     },
   );
@@ -206,7 +207,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
     async (c) => {
       const { id } = c.req.valid('param');
       const { status } = c.req.valid('json');
-      const written = await images.setStatus(id, status, c.get('actor'));
+      const written = await images.setStatus(c.get('caller'), id, status);
       return c.json({ id, status, ...written }, 200);
     },
   );
@@ -221,7 +222,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 404, 503) },
     }),
     async (c) => {
-      const { seq } = await images.delete(c.req.valid('param').id, c.get('actor'));
+      const { seq } = await images.delete(c.get('caller'), c.req.valid('param').id);
       c.header('Pixelforge-Seq', String(seq));
       return c.body(null, 204);
     },
@@ -236,10 +237,13 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
       responses: { 200: jsonContent(ImagePage, 'A page of images'), ...problemResponses(400) },
     }),
     async (c) => {
-      const { group, status, limit, cursor } = c.req.valid('query');
+      const { group, status, owner, limit, cursor } = c.req.valid('query');
+      const caller = c.get('caller');
+      const ownerFilter = listOwner(caller, owner);
       const page = await queries.images({
         limit,
-        ...(group ? { group: isId(group) ? group : groupIdForName(group) } : {}),
+        ...(ownerFilter !== undefined ? { owner: ownerFilter } : {}),
+        ...(group ? { group: isId(group) ? group : groupIdForName(group, groupNamespace(caller)) } : {}),
         ...(status ? { status } : {}),
         ...(cursor ? { cursor } : {}),
       });

@@ -63,7 +63,7 @@ export function registerVideoRoutes(
         if (!parsed.success) throw new ValidationError(parsed.error.issues[0]!.message, parsed.error.issues);
         return parsed.data;
       });
-      const uploaded = await service.upload(parts.file, parts.filename, fields, c.get('actor'));
+      const uploaded = await service.upload(parts.file, parts.filename, fields, c.get('caller'));
       const { videoId, blobKey: _blobKey, ...rest } = uploaded;
       c.header('Location', `/v1/videos/${videoId}`);
       return c.json(
@@ -87,7 +87,7 @@ export function registerVideoRoutes(
       request: { params: VideoIdParam, query: AfterQuery },
       responses: { 200: jsonContent(Video, 'The video'), ...problemResponses(400, 404) },
     }),
-    async (c) => c.json((await service.get(c.req.valid('param').id)) as never, 200),
+    async (c) => c.json((await service.get(c.get('caller'), c.req.valid('param').id)) as never, 200),
   );
 
   app.openAPIRegistry.registerPath({
@@ -98,7 +98,7 @@ export function registerVideoRoutes(
     responses: blobResponses('video'),
   });
   app.get('/v1/videos/:id/content', async (c) =>
-    serveBlob(c, blobs, await service.content(c.req.param('id'))),
+    serveBlob(c, blobs, await service.content(c.get('caller'), c.req.param('id'))),
   );
 
   app.openAPIRegistry.registerPath({
@@ -109,7 +109,7 @@ export function registerVideoRoutes(
     responses: blobResponses('variant'),
   });
   app.get('/v1/videos/:id/variants/:name/content', async (c) => {
-    const video = await service.content(c.req.param('id'));
+    const video = await service.content(c.get('caller'), c.req.param('id'));
     const variant = video.variants.find((v) => v.name === c.req.param('name'));
     if (!variant) throw new NotFoundError('variant', c.req.param('name'));
     return serveBlob(c, blobs, variant);
@@ -125,7 +125,7 @@ export function registerVideoRoutes(
       responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 404, 503) },
     }),
     async (c) => {
-      const { seq } = await service.delete(c.req.valid('param').id, c.get('actor'));
+      const { seq } = await service.delete(c.get('caller'), c.req.valid('param').id);
       c.header('Pixelforge-Seq', String(seq));
       return c.body(null, 204);
     },
@@ -140,8 +140,15 @@ export function registerVideoRoutes(
       responses: { 200: jsonContent(VideoPage, 'A page of videos'), ...problemResponses(400) },
     }),
     async (c) => {
-      const { limit, cursor } = c.req.valid('query');
-      return c.json((await service.list({ limit, ...(cursor ? { cursor } : {}) })) as never, 200);
+      const { limit, cursor, owner } = c.req.valid('query');
+      return c.json(
+        (await service.list(c.get('caller'), {
+          limit,
+          ...(cursor ? { cursor } : {}),
+          ...(owner ? { owner } : {}),
+        })) as never,
+        200,
+      );
     },
   );
 }
