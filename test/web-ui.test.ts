@@ -55,10 +55,15 @@ async function screenshot(page: Page, name: string) {
     await page.screenshot({ path: join(process.env.PIXELFORGE_SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Logs the page in with the test's operator key, through the login page's key form. */
 async function withKey(page: Page) {
+  await page.locator('.login .key summary').click();
   await page.locator('#key').fill(TEST_API_KEY);
-  await page.locator('#key').dispatchEvent('change');
+  await page.locator('#key-login button[type=submit]').click();
+  await page.locator('header .user').waitFor();
 }
+
+const withKeyHeader = { headers: { 'x-api-key': TEST_API_KEY } };
 
 async function uploadImage(stack: TestStack, group: string, name: string, bytes: Buffer) {
   const res = await stack.request('/v1/images', { method: 'POST', body: uploadForm(bytes, { group }, name) });
@@ -95,8 +100,8 @@ test('the gallery: drag-and-drop of several files with progress each, groups, re
   const page = await browser.newPage();
   const errors = watchConsole(page);
   await page.goto(server.url);
-  // Without a key the page says where one comes from.
-  assert.match((await page.locator('header .key').textContent()) ?? '', /npm start.*admin\.key/s);
+  // Logged out, the login page says where a key comes from.
+  assert.match((await page.locator('.login .key').textContent()) ?? '', /npm start.*admin\.key/s);
   await withKey(page);
   await page.fill('#up input[name=group]', 'Sunsets');
   await page.fill('#up input[name=uploader]', 'ana');
@@ -271,7 +276,7 @@ test('the image page: before/after, edit, enhance with live progress, review, de
   const link = page.locator('.variants a[type="image/png"]');
   assert.equal(await link.getAttribute('aria-label'), 'Download esrgan-slim ×2');
   assert.match((await link.getAttribute('download')) ?? '', /^cat-enhanced-.+\.png$/);
-  const output = await fetch(server.url + (await link.getAttribute('href')));
+  const output = await fetch(server.url + (await link.getAttribute('href')), withKeyHeader);
   const meta = await sharp(Buffer.from(await output.arrayBuffer())).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['png', 128, 96]);
   await screenshot(page, 'image');
@@ -330,12 +335,20 @@ test('a 390 px phone: nothing is wider than the screen, every control has a name
   const browser = await launch(t);
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   const errors = watchConsole(page);
+  await page.goto(server.url);
+  await page.locator('.login').waitFor();
+  let loggedIn = false;
   for (const [name, path] of [
+    ['phone-login', '/'],
     ['phone-gallery', '/'],
     ['phone-image', `/#/images/${photo.id}`],
     ['phone-jobs', '/#/jobs'],
     ['phone-stats', '/#/stats'],
   ] as const) {
+    if (name !== 'phone-login' && !loggedIn) {
+      await withKey(page);
+      loggedIn = true;
+    }
     await page.goto(server.url + path);
     await page.waitForLoadState('networkidle');
     await page.locator('main > *').first().waitFor();
@@ -358,6 +371,7 @@ test('a 390 px phone: nothing is wider than the screen, every control has a name
   }
   // The keyboard reaches the navigation first.
   await page.goto(server.url);
+  await page.locator('header .user').waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Pixelforge');
   assert.deepEqual(errors, []);
@@ -403,7 +417,7 @@ test('videos: upload through the form, a poster on the player, upscale with fram
   await figure.locator('.job .phase', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
   assert.match((await figure.locator('.job').textContent()) ?? '', /Succeeded 75\/75 frames/);
   const href = await figure.locator('.job a', { hasText: 'download' }).getAttribute('href');
-  const download = await fetch(server.url + href);
+  const download = await fetch(server.url + href, withKeyHeader);
   assert.equal(download.headers.get('content-type'), 'video/x-matroska');
   assert.equal(await page.locator('#msg.error').count(), 0);
 });
@@ -438,6 +452,63 @@ test('the API reference: Swagger UI from the ingress, authorised with a key, tri
   assert.equal((await (await stack.request(`/v1/groups/${id}`)).json()).name, 'From the docs');
   assert.deepEqual(offsite, [], 'the reference loads nothing from elsewhere');
   await screenshot(page, 'docs');
+});
+
+test('accounts in the browser: create one, upload, log out and in; no script can read the session', async (t) => {
+  await using stack = await startTestStack();
+  await using server = await listen(stack.app, 0, '127.0.0.1');
+  const other = await uploadImage(stack, 'Operators', 'not-yours.jpg', await makeJpeg(40, 30));
+  const browser = await launch(t);
+  const page = await browser.newPage();
+  const errors = watchConsole(page);
+  await page.goto(server.url);
+  await page.click('.login button.link');
+  await page.fill('#email', 'ana@example.com');
+  await page.fill('#password', 'short');
+  await page.click('#login button[type=submit]');
+  // The browser's own check stops a short password before it is sent; the server's sentence covers the rest.
+  assert.equal(await page.locator('header .user').count(), 0);
+  await page.fill('#password', 'ana@example.com');
+  await page.click('#login button[type=submit]');
+  await page.locator('#login-error', { hasText: 'e-mail' }).waitFor({ timeout: 10_000 });
+  await page.fill('#password', 'a long enough passphrase');
+  await page.click('#login button[type=submit]');
+  await page.locator('header .user', { hasText: 'ana@example.com · user' }).waitFor({ timeout: 10_000 });
+  await screenshot(page, 'logged-in');
+
+  await page.fill('#up input[name=group]', 'Mine');
+  await page.setInputFiles('#up input[name=file]', {
+    name: 'mine.jpg',
+    mimeType: 'image/jpeg',
+    buffer: await makeJpeg(50, 40),
+  });
+  await page.click('#up button[type=submit]');
+  await page.locator('#groups figure', { hasText: 'mine.jpg' }).waitFor({ timeout: 10_000 });
+  assert.equal(
+    await page.locator('#groups', { hasText: 'not-yours.jpg' }).count(),
+    0,
+    "others' images stay hidden",
+  );
+  const direct = await page.evaluate(async (id) => (await fetch(`/v1/images/${id}`)).status, other.id);
+  assert.equal(direct, 404, "another's image by id is not found");
+  const exposed = await page.evaluate(() => ({
+    cookies: document.cookie,
+    stored: Object.keys(localStorage).length + Object.keys(sessionStorage).length,
+  }));
+  assert.deepEqual(exposed, { cookies: '', stored: 0 }, 'the session is in HttpOnly cookies only');
+
+  await page.click('header .user button');
+  await page.locator('.login').waitFor();
+  assert.equal(
+    await page.evaluate(async () => (await fetch('/v1/images')).status),
+    401,
+    'logged out for real',
+  );
+  await page.fill('#email', 'ana@example.com');
+  await page.fill('#password', 'a long enough passphrase');
+  await page.click('#login button[type=submit]');
+  await page.locator('#groups figure', { hasText: 'mine.jpg' }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(errors, []);
 });
 
 test('the UI loads nothing from elsewhere, and its assets revalidate by ETag', async (t) => {

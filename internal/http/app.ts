@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { ValidationError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { apiKeyAuth } from './auth.ts';
+import { registerBrowserSessionRoutes } from './routes/browser-session.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { createErrorHandler } from './errors.ts';
 import { createHttpMetrics } from './metrics.ts';
@@ -103,7 +104,14 @@ export function createApp(deps: AppDeps, logger: Logger) {
   if (deps.videos) registerVideoRoutes(app, deps.videos, deps.blobs, uploadSlots);
   registerGroupRoutes(app, deps);
   if (deps.enhancements) registerEnhancementRoutes(app, deps.enhancements);
-  if (deps.accounts) registerAuthRoutes(app, deps.accounts.service, deps.accounts.throttle);
+  if (deps.accounts) {
+    registerAuthRoutes(app, deps.accounts.service, deps.accounts.throttle);
+    registerBrowserSessionRoutes(app, {
+      accounts: deps.accounts.service,
+      throttle: deps.accounts.throttle,
+      apiKeys: deps.apiKeys,
+    });
+  }
   registerSystemRoutes(app, deps, metrics.registry);
   registerWebUi(app);
   return app;

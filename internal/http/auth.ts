@@ -2,7 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AccessTokens } from '../auth/access-tokens.ts';
-import { UnauthorizedError } from '../errors/errors.ts';
+import { getCookie } from 'hono/cookie';
+import { ForbiddenError, UnauthorizedError } from '../errors/errors.ts';
 import { anonymous, operatorKey, type Principal } from '../auth/principal.ts';
 
 /** The sha256 (hex) of an API key: what configuration stores. */
@@ -40,8 +41,13 @@ export interface ApiKeyAuthOptions {
   publicReads?: boolean;
 }
 
-/** Routes that authenticate by their bodies (a password, a refresh token). */
+/** Routes that authenticate by their bodies (a password, a refresh token) or by the refresh cookie. */
 const SELF_AUTHENTICATED = /^\/v1\/auth\/(register|login|refresh|logout)$/;
+const BROWSER_SESSION = /^\/v1\/auth\/session(\/refresh)?$/;
+
+/** The web UI's session cookies (routes/browser-session.ts): an access token, or an operator key. */
+export const ACCESS_COOKIE = 'pf_access';
+export const KEY_COOKIE = 'pf_key';
 /** Reads that describe the installation, not anyone's data: open to all, as a client needs them to start. */
 const OPEN_READS = /^\/v1\/(info|models|event-schemas)$/;
 
@@ -74,10 +80,50 @@ export function apiKeyAuth({
       c.set('caller', operatorKey(name, publicReads));
       return next();
     }
+    if (BROWSER_SESSION.test(c.req.path) && c.req.method !== 'GET') {
+      c.set('caller', anonymous(publicReads));
+      return next();
+    }
+    const accessCookie = getCookie(c, ACCESS_COOKIE);
+    const keyCookie = getCookie(c, KEY_COOKIE);
+    if (accessCookie !== undefined || keyCookie !== undefined) {
+      // A cookie goes with every request the browser makes, whoever's page asks: a write must be the page's own.
+      if (WRITES.has(c.req.method))
+        requireSameOrigin(c.req.header('sec-fetch-site'), c.req.header('origin'), c.req.url);
+      if (accessCookie !== undefined) {
+        const claims = await tokens?.verify(accessCookie);
+        if (!claims) throw new UnauthorizedError('this installation has no accounts: log in with an API key');
+        c.set('caller', { actor: `user:${claims.sub}`, role: claims.role, publicReads });
+        return next();
+      }
+      const name = keys.get(hashApiKey(keyCookie!));
+      if (!name)
+        throw new UnauthorizedError('the API key of this browser session is no longer valid: log in again');
+      c.set('caller', operatorKey(name, publicReads));
+      return next();
+    }
     const open =
       SELF_AUTHENTICATED.test(c.req.path) || (!WRITES.has(c.req.method) && OPEN_READS.test(c.req.path));
     if (!open && (WRITES.has(c.req.method) || !publicReads)) throw new UnauthorizedError();
     c.set('caller', anonymous(publicReads));
     return next();
   };
+}
+
+/**
+ * Refuses a cookie-authenticated write that another site's page may have made: the browser's own word
+ * (`Sec-Fetch-Site`) when it gives one, else the `Origin` must be this server's. SameSite=Strict cookies already
+ * stay home in today's browsers; this holds for older ones and for a sibling subdomain.
+ */
+function requireSameOrigin(site: string | undefined, origin: string | undefined, url: string): void {
+  if (site !== undefined ? site === 'same-origin' : origin !== undefined && sameHost(origin, url)) return;
+  throw new ForbiddenError('a write with session cookies must come from this site’s own pages');
+}
+
+function sameHost(origin: string, url: string): boolean {
+  try {
+    return new URL(origin).host === new URL(url).host;
+  } catch {
+    return false;
+  }
 }

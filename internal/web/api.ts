@@ -1,4 +1,4 @@
-// The browser's side of the HTTP API: JSON calls with the key, uploads with progress, and job event streams.
+// The browser's side of the HTTP API: the login, JSON calls, uploads with progress, and job event streams.
 // The shapes below are the wire JSON of /openapi.json: the image's from the server's schema, the others
 // narrowed to what the pages read.
 import type { ImageJson } from '../http/schemas.ts';
@@ -83,11 +83,67 @@ export class ApiError extends Error {
   }
 }
 
-const KEY_ITEM = 'pf-key';
-/** The API key lives in this origin's storage only: no other origin's script can read it. */
-export const apiKey = {
-  get: (): string => localStorage.getItem(KEY_ITEM) ?? '',
-  set: (value: string) => (value ? localStorage.setItem(KEY_ITEM, value) : localStorage.removeItem(KEY_ITEM)),
+/** Who the browser is logged in as (GET /v1/auth/session). */
+export interface Caller {
+  actor: string;
+  role: 'admin' | 'reviewer' | 'user' | 'anonymous';
+  user: { id: string; email: string; role: string } | null;
+  /** When the access cookie ends; null for a key session. */
+  expiresAt: string | null;
+}
+
+/**
+ * The login lives in HttpOnly cookies the server sets (/v1/auth/session): no script, this page's included,
+ * can read a token or a key. The page only renews the access cookie before it ends, and once after a 401.
+ */
+let renewal: ReturnType<typeof setTimeout> | undefined;
+function renewBefore(caller: Caller): Caller {
+  clearTimeout(renewal);
+  if (caller.expiresAt) {
+    const due = Math.max(5_000, new Date(caller.expiresAt).getTime() - Date.now() - 60_000);
+    renewal = setTimeout(() => void renew(), due);
+  }
+  return caller;
+}
+
+/** Renews the access cookie with the refresh cookie; false when there is no login to renew. */
+async function renew(): Promise<boolean> {
+  const res = await fetch('/v1/auth/session/refresh', { method: 'POST' });
+  if (!res.ok) return false;
+  renewBefore((await res.json()) as Caller);
+  return true;
+}
+
+async function sessionCall(method: string, body?: unknown): Promise<Caller> {
+  const res = await fetch('/v1/auth/session', {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  if (!res.ok) throw await problem(res);
+  return renewBefore((await res.json()) as Caller);
+}
+
+export const session = {
+  /** The caller, renewing an ended access cookie once; null when nobody is logged in. */
+  async current(): Promise<Caller | null> {
+    try {
+      return await sessionCall('GET');
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      return (await renew()) ? sessionCall('GET') : null;
+    }
+  },
+  login: (email: string, password: string) => sessionCall('POST', { email, password }),
+  loginWithKey: (apiKey: string) => sessionCall('POST', { apiKey }),
+  async register(email: string, password: string): Promise<Caller> {
+    await api('/v1/auth/register', { method: 'POST', json: { email, password } });
+    return session.login(email, password);
+  },
+  async logout(): Promise<void> {
+    clearTimeout(renewal);
+    await fetch('/v1/auth/session', { method: 'DELETE' });
+  },
 };
 
 /**
@@ -113,15 +169,15 @@ async function problem(res: Response): Promise<ApiError> {
 
 /** A JSON call; writes remember their sequence so the next read includes them. */
 export async function api<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
-  const headers: Record<string, string> = {};
-  const key = apiKey.get();
-  if (key) headers['x-api-key'] = key;
-  if (init.json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, {
-    method: init.method ?? 'GET',
-    headers,
-    body: init.json === undefined ? null : JSON.stringify(init.json),
-  });
+  const send = () =>
+    fetch(path, {
+      method: init.method ?? 'GET',
+      headers: init.json === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.json === undefined ? null : JSON.stringify(init.json),
+    });
+  let res = await send();
+  // An access cookie that ended while the page slept: renew it once and ask again.
+  if (res.status === 401 && !path.startsWith('/v1/auth/') && (await renew())) res = await send();
   if (!res.ok) throw await problem(res);
   if (res.status === 204) {
     // A 204 has no body: a delete gives its sequence in a header.
@@ -144,8 +200,6 @@ export function upload<T>(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);
-    const key = apiKey.get();
-    if (key) xhr.setRequestHeader('x-api-key', key);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onerror = () => reject(new ApiError(0, 'network', 'the server could not be reached'));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'cancelled'));

@@ -9,7 +9,7 @@ import { TooManyRequestsError, UnauthorizedError } from '../../errors/errors.ts'
 import type { App, AppEnv } from '../context.ts';
 import { jsonContent, problemResponses, queryObject } from '../schemas.ts';
 
-const CredentialsBody = z
+export const CredentialsBody = z
   .object({ email: z.string().max(254), password: z.string().max(1024) })
   .openapi({ example: { email: 'ana@example.com', password: 'a long enough passphrase' } });
 const RefreshBody = z
@@ -28,7 +28,7 @@ const UsersQuery = queryObject({
   after: z.string().max(64).optional().openapi({ description: 'The `next` of the previous page' }),
 });
 
-const User = z
+export const User = z
   .object({
     id: z.string(),
     email: z.string(),
@@ -50,7 +50,7 @@ const SessionJson = z
   })
   .openapi('Session');
 
-const userJson = (u: Session['user']) => ({ ...u, createdAt: u.createdAt.toISOString() });
+export const userJson = (u: Session['user']) => ({ ...u, createdAt: u.createdAt.toISOString() });
 const sessionJson = (s: Session) => ({
   accessToken: s.accessToken,
   accessTokenExpiresAt: s.accessTokenExpiresAt.toISOString(),
@@ -60,7 +60,28 @@ const sessionJson = (s: Session) => ({
 });
 
 /** The client's address as the socket has it (a proxy in front should be trusted explicitly, not here). */
-const addressOf = (c: Context<AppEnv>) => c.env?.incoming?.socket.remoteAddress ?? 'unknown';
+export const addressOf = (c: Context<AppEnv>) => c.env?.incoming?.socket.remoteAddress ?? 'unknown';
+
+/** Logs in, refused with 429 while the account or the address has too many recent failures. */
+export async function throttledLogin(
+  c: Context<AppEnv>,
+  accounts: Accounts,
+  throttle: LoginThrottle,
+  body: { email: string; password: string },
+): Promise<Session> {
+  const account = emailKey(body.email);
+  const address = addressOf(c);
+  const wait = throttle.retryAfter(account, address);
+  if (wait > 0) throw new TooManyRequestsError(`too many failed logins: try again in ${wait} s`, wait);
+  try {
+    const session = await accounts.login(body);
+    throttle.succeeded(account);
+    return session;
+  } catch (err) {
+    if (err instanceof UnauthorizedError) throttle.failed(account, address);
+    throw err;
+  }
+}
 
 export function registerAuthRoutes(app: App, accounts: Accounts, throttle: LoginThrottle): void {
   const tags = ['Accounts'];
@@ -85,21 +106,7 @@ export function registerAuthRoutes(app: App, accounts: Accounts, throttle: Login
       request: { body: { required: true, content: { 'application/json': { schema: CredentialsBody } } } },
       responses: { 200: jsonContent(SessionJson, 'The session'), ...problemResponses(400, 401, 429) },
     }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const account = emailKey(body.email);
-      const address = addressOf(c);
-      const wait = throttle.retryAfter(account, address);
-      if (wait > 0) throw new TooManyRequestsError(`too many failed logins: try again in ${wait} s`, wait);
-      try {
-        const session = await accounts.login(body);
-        throttle.succeeded(account);
-        return c.json(sessionJson(session), 200);
-      } catch (err) {
-        if (err instanceof UnauthorizedError) throttle.failed(account, address);
-        throw err;
-      }
-    },
+    async (c) => c.json(sessionJson(await throttledLogin(c, accounts, throttle, c.req.valid('json'))), 200),
   );
 
   app.openapi(
