@@ -208,3 +208,90 @@ test('a public gallery: anyone reads everything, changes still need their rights
   assert.equal(changed.status, 403, 'what one sees but does not own is 403, not 404');
   assert.equal((await stack.app.request(`/v1/images/${image.id}`, { method: 'DELETE' })).status, 401);
 });
+
+test('browser sessions: HttpOnly cookies, same-origin writes only, renewal, logout', async () => {
+  await using stack = await startTestStack();
+  await account(stack, 'dee@example.com');
+  const base = 'http://pixelforge.test';
+  const login = await stack.app.request(
+    `${base}/v1/auth/session`,
+    json('POST', { email: 'dee@example.com', password: PASSWORD }),
+  );
+  assert.equal(login.status, 200, await login.clone().text());
+  const setCookies = login.headers.getSetCookie();
+  for (const cookie of setCookies)
+    assert.match(cookie, /HttpOnly.*SameSite=Strict|SameSite=Strict.*HttpOnly/);
+  assert.ok(!JSON.stringify(await login.json()).includes('pfr_'), 'no token in the body');
+  // What a browser would send back: the cookies set, not the ones cleared.
+  const jar = (cookies: string[]) =>
+    cookies
+      .filter((c) => !/Max-Age=0/.test(c))
+      .map((c) => c.split(';')[0])
+      .join('; ');
+  const cookies = jar(setCookies);
+  const refreshCookie = setCookies.find((c) => c.startsWith('pf_refresh='))!;
+  assert.match(
+    refreshCookie,
+    /Path=\/v1\/auth\/session/,
+    'the refresh cookie goes to the session routes only',
+  );
+
+  const who = await stack.app.request(`${base}/v1/auth/session`, { headers: { cookie: cookies } });
+  assert.equal(((await who.json()) as { user: { email: string } }).user.email, 'dee@example.com');
+
+  const create = (headers: Record<string, string>) =>
+    stack.app.request(
+      `${base}/v1/groups`,
+      json('POST', { name: `g${Math.random()}` }, { cookie: cookies, ...headers }),
+    );
+  assert.equal((await create({ origin: base })).status, 201, 'a same-origin write');
+  assert.equal((await create({ 'sec-fetch-site': 'same-origin' })).status, 201);
+  for (const headers of [
+    { origin: 'http://evil.test' },
+    { 'sec-fetch-site': 'cross-site', origin: base },
+    {},
+  ]) {
+    const res = await create(headers);
+    assert.equal(res.status, 403, `a cookie write with ${JSON.stringify(headers)} is refused`);
+  }
+
+  const renewed = await stack.app.request(`${base}/v1/auth/session/refresh`, {
+    method: 'POST',
+    headers: { cookie: cookies },
+  });
+  assert.equal(renewed.status, 200);
+  const again = await stack.app.request(`${base}/v1/auth/session/refresh`, {
+    method: 'POST',
+    headers: { cookie: cookies },
+  });
+  assert.equal(again.status, 401, 'the old refresh cookie was rotated: using it again ends the login');
+  const renewedCookies = jar(renewed.headers.getSetCookie());
+  const ended = await stack.app.request(`${base}/v1/auth/session/refresh`, {
+    method: 'POST',
+    headers: { cookie: renewedCookies },
+  });
+  assert.equal(ended.status, 401, 'and the newer one with it (the family is revoked)');
+
+  const keyLogin = await stack.app.request(`${base}/v1/auth/session`, json('POST', { apiKey: 'pf_wrong' }));
+  assert.equal(keyLogin.status, 401);
+  const keySession = await stack.app.request(
+    `${base}/v1/auth/session`,
+    json('POST', { apiKey: TEST_API_KEY }),
+  );
+  const keyCookies = jar(keySession.headers.getSetCookie());
+  const asOperator = await stack.app.request(`${base}/v1/auth/session`, { headers: { cookie: keyCookies } });
+  assert.deepEqual(((await asOperator.json()) as { role: string }).role, 'admin');
+  const out = await stack.app.request(`${base}/v1/auth/session`, {
+    method: 'DELETE',
+    headers: { cookie: keyCookies },
+  });
+  assert.equal(out.status, 204);
+  assert.ok(
+    out.headers.getSetCookie().every((c) => /Max-Age=0/.test(c)),
+    'logout clears every cookie',
+  );
+  const forged = await stack.app.request(`${base}/v1/images`, {
+    headers: { cookie: 'pf_access=not.a.token' },
+  });
+  assert.equal(forged.status, 401);
+});

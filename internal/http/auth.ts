@@ -84,8 +84,8 @@ export function apiKeyAuth({
       c.set('caller', anonymous(publicReads));
       return next();
     }
-    const accessCookie = getCookie(c, ACCESS_COOKIE);
-    const keyCookie = getCookie(c, KEY_COOKIE);
+    const accessCookie = getCookie(c, ACCESS_COOKIE) || undefined;
+    const keyCookie = getCookie(c, KEY_COOKIE) || undefined;
     if (accessCookie !== undefined || keyCookie !== undefined) {
       // A cookie goes with every request the browser makes, whoever's page asks: a write must be the page's own.
       if (WRITES.has(c.req.method))
