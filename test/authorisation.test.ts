@@ -174,6 +174,53 @@ test('each account sees and changes its own data; reviewers review; operators se
     );
   });
 
+  await t.test('scoped keys: made from a login, shown once, limited to their scopes, revocable', async () => {
+    const made = await call(
+      '/v1/auth/keys',
+      alice.headers,
+      json('POST', { name: 'camera', scopes: ['images:write'] }),
+    );
+    assert.equal(made.status, 201, await made.clone().text());
+    const key = (await made.json()) as { id: string; key: string; scopes: string[] };
+    assert.match(key.key, /^pfk_/);
+    const asKey = { 'x-api-key': key.key };
+    const uploaded = await upload(stack, asKey, 'From the camera');
+    assert.equal(uploaded.owner, alice.actor, 'a key acts as its owner');
+    const read = await call(`/v1/images/${uploaded.id}`, asKey);
+    assert.equal(read.status, 403, 'images:write alone does not read');
+    const cancel = await call('/v1/enhancements/job-of-alice', asKey, { method: 'DELETE' });
+    assert.deepEqual([cancel.status, ((await cancel.json()) as { code: string }).code], [403, 'forbidden']);
+    const minted = await call('/v1/auth/keys', asKey, json('POST', { name: 'more', scopes: ['read'] }));
+    assert.equal(minted.status, 403, 'a key cannot make keys');
+    const tooMuch = await call(
+      '/v1/auth/keys',
+      alice.headers,
+      json('POST', { name: 'x', scopes: ['admin'] }),
+    );
+    assert.equal(tooMuch.status, 403, 'only administrators make admin keys');
+    const unknownScope = await call(
+      '/v1/auth/keys',
+      alice.headers,
+      json('POST', { name: 'x', scopes: ['root'] }),
+    );
+    assert.equal(unknownScope.status, 400);
+
+    const listed = (await (await call('/v1/auth/keys', alice.headers)).json()) as {
+      items: { id: string; lastUsedAt: string | null; key?: string }[];
+    };
+    assert.equal(listed.items.length, 1);
+    assert.equal(listed.items[0]!.key, undefined, 'the secret is shown once only');
+    assert.ok(listed.items[0]!.lastUsedAt, 'the last use is recorded');
+    assert.deepEqual(((await (await call('/v1/auth/keys', bob.headers)).json()) as { items: [] }).items, []);
+    assert.equal((await call(`/v1/auth/keys/${key.id}`, bob.headers, { method: 'DELETE' })).status, 404);
+    assert.equal((await call(`/v1/auth/keys/${key.id}`, alice.headers, { method: 'DELETE' })).status, 204);
+    const after = await call('/v1/images', asKey, {
+      method: 'POST',
+      body: uploadForm(await makeJpeg(8, 8), { group: 'x' }),
+    });
+    assert.equal(after.status, 401, 'a revoked key is refused');
+  });
+
   await t.test('anonymous callers read nothing but what describes the installation', async () => {
     for (const path of [
       '/v1/images',
@@ -246,11 +293,12 @@ test('browser sessions: HttpOnly cookies, same-origin writes only, renewal, logo
     );
   assert.equal((await create({ origin: base })).status, 201, 'a same-origin write');
   assert.equal((await create({ 'sec-fetch-site': 'same-origin' })).status, 201);
-  for (const headers of [
+  const crossSite: Record<string, string>[] = [
     { origin: 'http://evil.test' },
     { 'sec-fetch-site': 'cross-site', origin: base },
     {},
-  ]) {
+  ];
+  for (const headers of crossSite) {
     const res = await create(headers);
     assert.equal(res.status, 403, `a cookie write with ${JSON.stringify(headers)} is refused`);
   }

@@ -6,6 +6,7 @@ import { ValidationError } from '../errors/errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { apiKeyAuth } from './auth.ts';
 import { registerBrowserSessionRoutes } from './routes/browser-session.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { createErrorHandler } from './errors.ts';
 import { createHttpMetrics } from './metrics.ts';
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps, logger: Logger) {
     apiKeyAuth({
       keys: deps.apiKeys,
       publicReads: deps.publicReads ?? false,
-      ...(deps.accounts ? { tokens: deps.accounts.tokens } : {}),
+      ...(deps.accounts ? { tokens: deps.accounts.tokens, userKey: deps.accounts.keys.authenticate } : {}),
     }),
   );
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps, logger: Logger) {
   if (deps.enhancements) registerEnhancementRoutes(app, deps.enhancements);
   if (deps.accounts) {
     registerAuthRoutes(app, deps.accounts.service, deps.accounts.throttle);
+    registerApiKeyRoutes(app, deps.accounts.keys);
     registerBrowserSessionRoutes(app, {
       accounts: deps.accounts.service,
       throttle: deps.accounts.throttle,

@@ -39,6 +39,8 @@ export interface ApiKeyAuthOptions {
   tokens?: Pick<AccessTokens, 'verify'>;
   /** Anyone may read everything (PIXELFORGE_PUBLIC_READS=true); otherwise reads need a token or a key. */
   publicReads?: boolean;
+  /** Resolves a per-user key (`pfk_…`) to its principal; null when unknown or revoked. */
+  userKey?: (key: string, publicReads: boolean) => Promise<Principal | null>;
 }
 
 /** Routes that authenticate by their bodies (a password, a refresh token) or by the refresh cookie. */
@@ -62,6 +64,7 @@ export function apiKeyAuth({
   keys,
   tokens,
   publicReads = false,
+  userKey,
 }: ApiKeyAuthOptions): MiddlewareHandler<{ Variables: { caller: Principal } }> {
   return async function authenticate(c, next) {
     const authorization = c.req.header('authorization');
@@ -76,8 +79,17 @@ export function apiKeyAuth({
     if (key !== undefined) {
       // Keys are high-entropy random strings, so comparing their hashes leaks nothing useful.
       const name = keys.get(hashApiKey(key));
-      if (!name) throw new UnauthorizedError('the X-API-Key is not valid');
-      c.set('caller', operatorKey(name, publicReads));
+      const caller = name ? operatorKey(name, publicReads) : await userKey?.(key, publicReads);
+      if (!caller) throw new UnauthorizedError('the X-API-Key is not valid (or was revoked)');
+      // A scoped key reads only with `read`; what it may write, the services check against their scope.
+      if (
+        !WRITES.has(c.req.method) &&
+        caller.scopes &&
+        !caller.scopes.has('read') &&
+        !caller.scopes.has('admin')
+      )
+        throw new ForbiddenError('this key lacks the read scope');
+      c.set('caller', caller);
       return next();
     }
     if (BROWSER_SESSION.test(c.req.path) && c.req.method !== 'GET') {

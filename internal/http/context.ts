@@ -12,6 +12,7 @@ import type { Accounts } from '../auth/accounts.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { ApiKeys } from '../auth/api-keys.ts';
 
 /** Bindings are @hono/node-server's (the Node request and response); absent under `app.request()`. */
 export type AppEnv = { Bindings: Partial<HttpBindings> | undefined; Variables: { caller: Principal } };
@@ -37,6 +38,8 @@ export interface AccountDeps {
   service: Accounts;
   tokens: AccessTokens;
   throttle: LoginThrottle;
+  /** Per-user scoped keys. */
+  keys: ApiKeys;
 }
 
 export interface AppDeps {

@@ -11,6 +11,7 @@ import { STREAMS } from '../events/catalog.ts';
 import type { ProjectionProgress } from '../images/views.ts';
 import { READ_MODEL_CONSUMER } from '../projector/read-model-consumer.ts';
 import { createAccountsStore } from '../adapters/mongo/accounts-store.ts';
+import { createApiKeyStore } from '../adapters/mongo/api-key-store.ts';
 
 export interface Connections extends AsyncDisposable {
   bus: Bus;
@@ -44,6 +45,7 @@ export async function openConnections(config: Config, processName: string): Prom
     blobs.ensureIndexes(),
     ensureReadModelIndexes(models),
     createAccountsStore(mongo.db).ensureIndexes(),
+    createApiKeyStore(mongo.db).ensureIndexes(),
   ]);
   const watermark = createWatermark(bus.jsm, STREAMS.images.name, READ_MODEL_CONSUMER);
   const progress: ProjectionProgress = {

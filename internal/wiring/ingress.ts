@@ -26,6 +26,8 @@ import {
 } from '../auth/access-tokens.ts';
 import { createLoginThrottle } from '../auth/login-throttle.ts';
 import { createAccountsStore } from '../adapters/mongo/accounts-store.ts';
+import { createApiKeyStore } from '../adapters/mongo/api-key-store.ts';
+import { createApiKeys } from '../auth/api-keys.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
 /** The models under `modelsDir`, summarised; the folder is read once, when first asked. */
@@ -49,8 +51,10 @@ function buildAccounts(config: Config, conn: Connections, logger: Logger) {
     issuer: config.PIXELFORGE_JWT_ISSUER,
     audience: 'pixelforge-api',
   });
-  const service = createAccounts({ store: createAccountsStore(conn.mongo.db), tokens });
-  return { service, tokens, throttle: createLoginThrottle() };
+  const store = createAccountsStore(conn.mongo.db);
+  const service = createAccounts({ store, tokens });
+  const apiKeys = createApiKeys({ store: createApiKeyStore(conn.mongo.db), users: store });
+  return { service, tokens, keys: apiKeys, throttle: createLoginThrottle() };
 }
 
 /**
