@@ -9,6 +9,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     summary: 'run the whole stack locally (what `npm start` runs)',
     load: () => import('./commands/up.ts'),
   },
+  login: {
+    summary: 'log in (or create an account) and keep the login',
+    load: () => import('./commands/login.ts'),
+  },
+  logout: { summary: 'end the stored login', load: () => import('./commands/logout.ts') },
+  whoami: { summary: 'who the CLI acts as', load: () => import('./commands/whoami.ts') },
+  keys: { summary: 'list, create and revoke your API keys', load: () => import('./commands/keys.ts') },
   upload: { summary: 'upload image files into a group', load: () => import('./commands/upload.ts') },
   images: {
     summary: 'list, show, review, tag, delete or download images on the server',
@@ -49,8 +56,8 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(22)}${c.summary}`)
   .join('\n')}
 
-Client commands talk to PIXELFORGE_URL (default http://127.0.0.1:8080) with PIXELFORGE_API_KEY
-(default: the key in ./.data/admin.key written by \`pixelforge up\`).`;
+Client commands talk to PIXELFORGE_URL (default http://127.0.0.1:8080) as PIXELFORGE_API_KEY, else the
+login of \`pixelforge login\`, else the key in ./.data/admin.key written by \`pixelforge up\`.`;
 
 async function main(argv: string[]): Promise<number> {
   const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((n) => n in COMMANDS);

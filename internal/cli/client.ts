@@ -1,4 +1,4 @@
-// The CLI's HTTP client: base URL and API key from the environment (or the local stack's admin key).
+// The CLI's HTTP client: the base URL from the environment, and a key or the stored login to authenticate.
 import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -6,9 +6,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ErrorCode, PixelforgeError, type ErrorCode as Code } from '../errors/errors.ts';
+import { credentialsFile, loadLogin, saveLogin, type StoredLogin } from './credentials.ts';
 
 export interface ApiClient {
   baseUrl: string;
+  /** What the client authenticates with, in words: `PIXELFORGE_API_KEY`, `the login of ana@…`, a key file. */
+  credential: string;
   /** Sends a request; resolves with the parsed JSON body, or throws the API's problem as a PixelforgeError. */
   call<T = unknown>(path: string, init?: RequestInit): Promise<T>;
   /**
@@ -18,24 +21,78 @@ export interface ApiClient {
   download(path: string, file: string, options?: { overwrite?: boolean }): Promise<number>;
 }
 
-/** PIXELFORGE_URL (default http://127.0.0.1:8080) and PIXELFORGE_API_KEY (default <data dir>/admin.key). */
-export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
-  const baseUrl = (env.PIXELFORGE_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`).replace(/\/$/, '');
+/** The base URL of PIXELFORGE_URL (default http://127.0.0.1:8080, or PORT's). */
+export function baseUrlOf(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.PIXELFORGE_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`).replace(/\/$/, '');
+}
+
+/**
+ * A client of PIXELFORGE_URL that authenticates, in this order, with PIXELFORGE_API_KEY, the login
+ * `pixelforge login` stored for that server (renewed when it is about to end), or <data dir>/admin.key.
+ */
+export async function createApiClient(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Send no credential at all (logging in must not send an older login's). */
+  { anonymous = false }: { anonymous?: boolean } = {},
+): Promise<ApiClient> {
+  const baseUrl = baseUrlOf(env);
   const keyFile = resolve(env.PIXELFORGE_DATA_DIR ?? '.data', 'admin.key');
-  const key =
-    env.PIXELFORGE_API_KEY ??
-    (await readFile(keyFile, 'utf8').then(
-      (k) => k.trim(),
-      () => undefined,
-    ));
-  /** fetch with the key, a connection failure said in one sentence. */
+  let login = env.PIXELFORGE_API_KEY || anonymous ? undefined : await loadLogin(baseUrl, env);
+  const key = anonymous
+    ? undefined
+    : (env.PIXELFORGE_API_KEY ??
+      (login
+        ? undefined
+        : await readFile(keyFile, 'utf8').then(
+            (k) => k.trim(),
+            () => undefined,
+          )));
+  const credential = anonymous
+    ? 'nothing (anonymous)'
+    : env.PIXELFORGE_API_KEY
+      ? 'PIXELFORGE_API_KEY'
+      : login
+        ? `the login of ${login.email} (${credentialsFile(env)})`
+        : key
+          ? `the key in ${keyFile}`
+          : 'nothing (anonymous)';
+
+  /** The login's bearer header, renewed first when the access token ends within 30 seconds. */
+  const bearer = async (): Promise<Record<string, string>> => {
+    if (!login) return {};
+    if (Date.parse(login.accessTokenExpiresAt) - Date.now() < 30_000) {
+      const res = await fetch(`${baseUrl}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: login.refreshToken }),
+      });
+      if (!res.ok) {
+        const email = login.email;
+        await saveLogin(baseUrl, undefined, env);
+        login = undefined;
+        throw new PixelforgeError(
+          ErrorCode.Unauthorized,
+          `the login of ${email} at ${baseUrl} has ended: run \`pixelforge login\` again`,
+        );
+      }
+      const session = (await res.json()) as Omit<StoredLogin, 'email'>;
+      login = { ...login, ...pickLogin(session) };
+      await saveLogin(baseUrl, login, env);
+    }
+    return { authorization: `Bearer ${login.accessToken}` };
+  };
+  /** fetch with the credential, a connection failure said in one sentence. */
   const send = async (path: string, init: RequestInit = {}): Promise<Response> => {
     try {
       return await fetch(baseUrl + path, {
         ...init,
-        headers: { ...(key ? { 'x-api-key': key } : {}), ...(init.headers as Record<string, string>) },
+        headers: {
+          ...(key ? { 'x-api-key': key } : await bearer()),
+          ...(init.headers as Record<string, string>),
+        },
       });
     } catch (err) {
+      if (err instanceof PixelforgeError) throw err;
       throw new PixelforgeError(
         ErrorCode.Unavailable,
         `cannot reach Pixelforge at ${baseUrl} (${(err as Error).cause ?? (err as Error).message}); is \`pixelforge up\` running?`,
@@ -44,6 +101,7 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
   };
   return {
     baseUrl,
+    credential,
     async call<T>(path: string, init: RequestInit = {}): Promise<T> {
       const res = await send(path, init);
       const text = await res.text();
@@ -56,10 +114,10 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
           `${baseUrl} answered HTTP ${res.status} with ${res.headers.get('content-type') ?? 'no content type'}, not Pixelforge's JSON; is PIXELFORGE_URL the Pixelforge API?`,
         );
       }
-      if (res.status === 401 && !key) {
+      if (res.status === 401 && !key && !login && !anonymous) {
         throw new PixelforgeError(
           ErrorCode.Unauthorized,
-          `this needs an API key: set PIXELFORGE_API_KEY, or run where \`pixelforge up\` wrote ${keyFile}`,
+          `this needs a login or an API key: run \`pixelforge login\`, set PIXELFORGE_API_KEY, or run where \`pixelforge up\` wrote ${keyFile}`,
         );
       }
       if (!res.ok) {
@@ -95,6 +153,16 @@ export async function createApiClient(env: NodeJS.ProcessEnv = process.env): Pro
       }
       return (await stat(file)).size;
     },
+  };
+}
+
+/** The token fields of a session answer, as stored. */
+export function pickLogin(session: Omit<StoredLogin, 'email'>): Omit<StoredLogin, 'email'> {
+  return {
+    accessToken: session.accessToken,
+    accessTokenExpiresAt: session.accessTokenExpiresAt,
+    refreshToken: session.refreshToken,
+    refreshTokenExpiresAt: session.refreshTokenExpiresAt,
   };
 }
 
