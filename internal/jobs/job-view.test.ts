@@ -93,3 +93,23 @@ test('pf.job.started makes a job Running before any progress; a late one of an e
   const late = fold([event('pf.job.started', { jobId: 'j1', attempt: 1 }, CONTROLLER_SOURCE)], succeeded)!;
   assert.equal(late.phase, 'Succeeded');
 });
+
+test("a job's owner: its requester, else the actor of the controller's scheduled event (a kubectl job)", () => {
+  const as = (actor: string, type: string, data: object): [AnyEvent, number] => [
+    PixelforgeEvent.parse(envelope(type, 'j1', data, { source: CONTROLLER_SOURCE, actor, time: at(++seq) })),
+    seq,
+  ];
+  const requested = as('user:ana', 'pf.enhancement.requested', { jobId: 'j1', spec });
+  const scheduledByCluster = as('cluster', 'pf.job.scheduled', { jobId: 'j1', attempt: 1 });
+  assert.equal(
+    fold([requested, scheduledByCluster])!.requestedBy,
+    'user:ana',
+    'the requester stays the owner',
+  );
+  assert.equal(
+    fold([as('user:bo', 'pf.job.scheduled', { jobId: 'j1', attempt: 1 })])!.requestedBy,
+    'user:bo',
+  );
+  const old = fold([as('system', 'pf.job.scheduled', { jobId: 'j1', attempt: 1 })])!;
+  assert.equal(old.requestedBy, null, 'events from before owners name nobody: only those who see all see it');
+});
