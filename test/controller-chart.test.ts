@@ -78,6 +78,9 @@ test('the Helm chart', async (t) => {
     'networkPolicy.enabled=true',
     'networkPolicy.ingressFrom[0].team=web',
     'worker.nodeSelector.gpu=a100',
+    'accounts.jwtKeysSecret=pf-jwt',
+    'accounts.publicReads=true',
+    'accounts.adminEmail=ops@example.com',
   );
 
   await t.test('every rendered object passes a strict server-side dry run', async () => {
@@ -162,6 +165,21 @@ test('the Helm chart', async (t) => {
     assert.deepEqual(config.PIXELFORGE_WORKER_NODE_SELECTOR, { gpu: 'a100' });
     assert.equal(config.PIXELFORGE_WORKER_TOLERATIONS[0]?.key, 'nvidia.com/gpu');
     assert.equal(config.PIXELFORGE_WORKER_ENV_SECRET, 'pf-pixelforge-secrets');
+    assert.equal(config.PIXELFORGE_PUBLIC_READS, true);
+    assert.equal(config.PIXELFORGE_ADMIN_EMAIL, 'ops@example.com');
+    const ingress = everything.find(
+      (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('ingress'),
+    ) as unknown as { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+    assert.deepEqual(
+      ingress.spec.template.spec.containers[0]!.env.find(
+        (e) => (e as { name: string }).name === 'PIXELFORGE_JWT_KEYS',
+      ),
+      {
+        name: 'PIXELFORGE_JWT_KEYS',
+        valueFrom: { secretKeyRef: { name: 'pf-jwt', key: 'PIXELFORGE_JWT_KEYS' } },
+      },
+      'every ingress replica signs with the same keys',
+    );
     const controller = everything.find(
       (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('controller'),
     ) as unknown as {

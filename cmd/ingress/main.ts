@@ -1,5 +1,5 @@
 // The ingress process: the HTTP API and web UI.
-import { buildIngressApp, listen } from '../../internal/wiring/ingress.ts';
+import { buildIngressApp, createFirstAdmin, listen } from '../../internal/wiring/ingress.ts';
 import { runProcess } from '../../internal/wiring/process-main.ts';
 
 await runProcess({
@@ -11,12 +11,22 @@ await runProcess({
     'PORT',
     'HOST',
     'PIXELFORGE_API_KEYS',
+    'PIXELFORGE_JWT_KEYS',
+    'PIXELFORGE_PUBLIC_READS',
+    'PIXELFORGE_ADMIN_EMAIL',
     'PIXELFORGE_MAX_UPLOAD_BYTES',
     'PIXELFORGE_MAX_PIXELS',
     'PIXELFORGE_MAX_CONCURRENT_UPLOADS',
     'PIXELFORGE_READ_WAIT_MS',
   ],
   async start(config, conn, logger) {
+    const admin = await createFirstAdmin(config, conn, logger);
+    // Once, on the empty database it was made in: the operator reads it from this log and changes nothing else.
+    if (admin)
+      logger.warn('made the first administrator: log in with this password once, then keep it safe', {
+        email: admin.email,
+        password: admin.password,
+      });
     const server = await listen(buildIngressApp(config, conn, logger), config.PORT, config.HOST);
     logger.info('ingress listening', { url: server.url });
     return [server.close];

@@ -55,6 +55,13 @@ app.kubernetes.io/component: {{ .component }}
       name: {{ .Values.apiKeys.existingSecret }}
       key: PIXELFORGE_API_KEYS
 {{- end }}
+{{- if .Values.accounts.jwtKeysSecret }}
+- name: PIXELFORGE_JWT_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.accounts.jwtKeysSecret }}
+      key: PIXELFORGE_JWT_KEYS
+{{- end }}
 {{- end -}}
 
 {{/* Pod-level settings shared by the Deployments. */}}
