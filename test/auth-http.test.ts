@@ -65,7 +65,21 @@ test('accounts over HTTP', async (t) => {
     const again = (await (
       await call('/v1/auth/login', json({ email: 'ana@example.com', password }))
     ).json()) as typeof session;
+    const bearerOf = (s: typeof session) => ({ headers: { authorization: `Bearer ${s.accessToken}` } });
+    assert.equal((await call('/v1/auth/me', bearerOf(again))).status, 200);
     assert.equal((await call('/v1/auth/logout', json({ refreshToken: again.refreshToken }))).status, 204);
+    const afterLogout = await call('/v1/auth/me', bearerOf(again));
+    assert.equal(
+      afterLogout.status,
+      401,
+      'logging out ends the access token too, not only the refresh token',
+    );
+    assert.match(((await afterLogout.json()) as { message: string }).message, /login has ended/);
+    assert.equal(
+      (await call('/v1/auth/me', bearerOf(rotated))).status,
+      401,
+      'so does a reused refresh token',
+    );
     assert.equal((await call('/v1/auth/refresh', json({ refreshToken: again.refreshToken }))).status, 401);
     assert.equal((await call('/v1/auth/refresh', json({ refreshToken: 42 }))).status, 400);
   });

@@ -16,6 +16,7 @@ import {
   ValidationError,
 } from '../errors/errors.ts';
 import { requireScope, type Principal } from './principal.ts';
+import { createSessionRevocations } from './session-revocations.ts';
 import { newId } from '../ids/ids.ts';
 import type { AccessClaims, AccessTokens } from './access-tokens.ts';
 import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
@@ -119,6 +120,11 @@ export function createAccounts({
   refreshTtlMs = 30 * 86_400_000,
   now = () => new Date(),
 }: AccountsOptions) {
+  const revocations = createSessionRevocations((familyId) => store.familyRevoked(familyId));
+  const endFamily = async (familyId: string, at: Date) => {
+    await store.revokeFamily(familyId, at);
+    revocations.mark(familyId);
+  };
   async function startSession(user: User, familyId = newId()): Promise<Session> {
     const token = `pfr_${randomBytes(32).toString('base64url')}`;
     const at = now();
@@ -187,7 +193,7 @@ export function createAccounts({
         throw new UnauthorizedError('the refresh token is not valid: log in again');
       const reused = async () => {
         // Used before: whoever holds the family now may be a thief. End it for everyone.
-        await store.revokeFamily(found.familyId, at);
+        await endFamily(found.familyId, at);
         return new UnauthorizedError(
           'the refresh token was already used: every session of this login is ended',
         );
@@ -204,8 +210,11 @@ export function createAccounts({
     async logout(token: string): Promise<void> {
       const found =
         typeof token === 'string' && token.length < 200 ? await store.refreshToken(digest(token)) : null;
-      if (found) await store.revokeFamily(found.familyId, now());
+      if (found) await endFamily(found.familyId, now());
     },
+
+    /** Whether the login an access token belongs to (its `sid`) has ended: logged out, or its refresh reused. */
+    sessionEnded: (sessionId: string) => revocations.ended(sessionId),
 
     /**
      * The first administrator of an installation without accounts, with a generated password to print once;

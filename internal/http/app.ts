@@ -77,7 +77,13 @@ export function createApp(deps: AppDeps, logger: Logger) {
     apiKeyAuth({
       keys: deps.apiKeys,
       publicReads: deps.publicReads ?? false,
-      ...(deps.accounts ? { tokens: deps.accounts.tokens, userKey: deps.accounts.keys.authenticate } : {}),
+      ...(deps.accounts
+        ? {
+            tokens: deps.accounts.tokens,
+            userKey: deps.accounts.keys.authenticate,
+            sessionEnded: deps.accounts.service.sessionEnded,
+          }
+        : {}),
     }),
   );
   app.use('/v1/*', readYourWrites({ progress: deps.progress, waitMs: deps.readWaitMs }));

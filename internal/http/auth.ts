@@ -39,6 +39,8 @@ export interface ApiKeyAuthOptions {
   tokens?: Pick<AccessTokens, 'verify'>;
   /** Anyone may read everything (PIXELFORGE_PUBLIC_READS=true); otherwise reads need a token or a key. */
   publicReads?: boolean;
+  /** Whether the login of an access token (its `sid`) has ended; absent: tokens live to their expiry. */
+  sessionEnded?: (sessionId: string) => Promise<boolean>;
   /** Resolves a per-user key (`pfk_…`) to its principal; null when unknown or revoked. */
   userKey?: (key: string, publicReads: boolean) => Promise<Principal | null>;
 }
@@ -65,13 +67,23 @@ export function apiKeyAuth({
   tokens,
   publicReads = false,
   userKey,
+  sessionEnded,
 }: ApiKeyAuthOptions): MiddlewareHandler<{ Variables: { caller: Principal } }> {
+  /** The claims of a valid access token whose login has not ended. */
+  const liveClaims = async (verifier: Pick<AccessTokens, 'verify'>, token: string) => {
+    const claims = await verifier.verify(token);
+    if (await sessionEnded?.(claims.sid))
+      throw new UnauthorizedError(
+        'this login has ended (logged out, or its refresh token was reused): log in again',
+      );
+    return claims;
+  };
   return async function authenticate(c, next) {
     const authorization = c.req.header('authorization');
     if (authorization !== undefined && tokens) {
       const bearer = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(authorization);
       if (!bearer) throw new UnauthorizedError('the Authorization header must be `Bearer <access token>`');
-      const claims = await tokens.verify(bearer[1]!);
+      const claims = await liveClaims(tokens, bearer[1]!);
       c.set('caller', { actor: `user:${claims.sub}`, role: claims.role, publicReads });
       return next();
     }
@@ -103,8 +115,8 @@ export function apiKeyAuth({
       if (WRITES.has(c.req.method))
         requireSameOrigin(c.req.header('sec-fetch-site'), c.req.header('origin'), c.req.url);
       if (accessCookie !== undefined) {
-        const claims = await tokens?.verify(accessCookie);
-        if (!claims) throw new UnauthorizedError('this installation has no accounts: log in with an API key');
+        if (!tokens) throw new UnauthorizedError('this installation has no accounts: log in with an API key');
+        const claims = await liveClaims(tokens, accessCookie);
         c.set('caller', { actor: `user:${claims.sub}`, role: claims.role, publicReads });
         return next();
       }
