@@ -88,6 +88,12 @@ function LoginPage({ onLogin }: { onLogin: (caller: Caller) => void }) {
 
 /** Who is logged in, and the way out. */
 function UserMenu({ caller, onLogout }: { caller: Caller; onLogout: () => void }) {
+  // A public gallery shows itself to anyone; logging in is how one changes anything.
+  if (caller.role === 'anonymous')
+    return html`<div class="user">
+      <span class="who">Public gallery</span>
+      <button type="button" onClick=${onLogout}>Log in</button>
+    </div>`;
   const name = caller.user?.email ?? caller.actor;
   return html`<div class="user">
     <span class="who" title=${caller.actor}>${name} · ${caller.role}</span>
