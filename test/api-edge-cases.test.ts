@@ -218,11 +218,12 @@ test('start-up and connection mistakes are one sentence, not a stack', async (t)
     const { code, stderr } = await cli(['upload', 'package.json', '--group', 'g'], {
       PIXELFORGE_URL: server.url,
       PIXELFORGE_DATA_DIR: '/nonexistent/pixelforge-data',
+      PIXELFORGE_CONFIG_DIR: '/nonexistent/pixelforge-config',
     });
     assert.equal(code, 1);
     assert.match(
       stderr,
-      /needs an API key: set PIXELFORGE_API_KEY, or .*\/nonexistent\/pixelforge-data\/admin\.key/,
+      /needs a login or an API key: run `pixelforge login`, set PIXELFORGE_API_KEY, or .*\/nonexistent\/pixelforge-data\/admin\.key/,
     );
   });
 
