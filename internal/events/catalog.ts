@@ -5,6 +5,7 @@ import { ImageStatus } from '../images/status.ts';
 import { Tags, Uploader, UploadedImage, Variant } from '../images/image.ts';
 import { EnhancementSpec } from '../jobs/spec.ts';
 import { UploadedVideo, VideoVariant } from '../videos/video.ts';
+import { ImportItemDone, ImportRequest } from '../imports/import.ts';
 
 /** Where an event of each family is stored. The subject of an event is its type. */
 export const STREAMS = {
@@ -94,22 +95,24 @@ const dataSchemas = {
     retryable: z.boolean(),
   }),
   'pf.job.cancelled': z.object({ jobId: z.string().min(1), reason: z.string().max(2000).optional() }),
-  'pf.import.requested': z.object({
-    importId: z.string().min(1),
-    urls: z.array(z.url().max(2048)).min(1).max(10_000),
-    group: z.string().min(1).max(200),
+  'pf.import.requested': z.object({ importId: z.string().min(1).max(64), request: ImportRequest }),
+  /** The documents were read: how many, and how many distinct URLs they hold. */
+  'pf.import.started': z.object({
+    importId: z.string().min(1).max(64),
+    documents: z.number().int().nonnegative(),
+    found: z.number().int().nonnegative(),
   }),
-  'pf.import.item_done': z.object({
-    importId: z.string().min(1),
-    url: z.string(),
-    imageId: z.string().optional(),
-    error: z.string().optional(),
-  }),
+  'pf.import.item_done': ImportItemDone,
   'pf.import.completed': z.object({
-    importId: z.string().min(1),
-    succeeded: z.number().int().nonnegative(),
+    importId: z.string().min(1).max(64),
+    downloaded: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
   }),
+  /** The import could not run at all (an unknown source, a database that refused the query). */
+  'pf.import.failed': z.object({ importId: z.string().min(1).max(64), reason: z.string().min(1).max(2000) }),
+  'pf.import.cancel_requested': z.object({ importId: z.string().min(1).max(64) }),
+  'pf.import.cancelled': z.object({ importId: z.string().min(1).max(64) }),
 } as const;
 
 type DataSchemas = typeof dataSchemas;
