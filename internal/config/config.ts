@@ -1,7 +1,7 @@
 // Process configuration from the environment, validated with zod once at start-up.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envBool, envInt as int, envOrigins } from './env-values.ts';
+import { envBool, envInt as int, envOrigins, envSources } from './env-values.ts';
 import { controllerConfigFields } from './controller-config.ts';
 
 const MiB = 1024 * 1024;
@@ -62,6 +62,17 @@ export const ConfigSchema = z.object({
   PIXELFORGE_READ_WAIT_MS: int(0, 60_000).default(5000),
   /** Make the WebP derivative of every upload. */
   PIXELFORGE_WEBP_DERIVATIVE: envBool.default(true),
+  /** More MongoDB servers imports may read from, by name; `default` is MONGO_URL's. */
+  PIXELFORGE_IMPORT_SOURCES: envSources,
+  /** Let imports fetch from loopback, private and link-local addresses (tests, a laptop's own servers). */
+  PIXELFORGE_IMPORT_ALLOW_PRIVATE: envBool.default(false),
+  /** Downloads of one importer at once, and per host. */
+  PIXELFORGE_IMPORT_CONCURRENCY: int(1, 1000).default(20),
+  PIXELFORGE_IMPORT_PER_HOST: int(1, 100).default(4),
+  /** Tries of one URL, the first included. */
+  PIXELFORGE_IMPORT_ATTEMPTS: int(1, 10).default(4),
+  /** The longest one download may take, headers and body. */
+  PIXELFORGE_IMPORT_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   /** Remove blobs whose upload event never arrived, once they are this old (ms). */
   PIXELFORGE_ORPHAN_BLOB_AGE_MS: int(1000, 7 * 24 * 3600_000).default(15 * 60_000),
   /** Trace exporter: none (default), console, or otlp (honours the OTEL_EXPORTER_OTLP_* variables). */

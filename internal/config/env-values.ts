@@ -9,6 +9,32 @@ export const envInt = (min: number, max: number) =>
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);
 
+/**
+ * Named MongoDB connection strings, `name=mongodb://…` separated by whitespace or commas (a connection string
+ * has commas of its own only in its host list, which a `name=` after them does not follow).
+ */
+export const envSources = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const sources = new Map<string, string>();
+    for (const entry of value
+      .trim()
+      .split(/[\s,]+(?=[A-Za-z0-9_-]+=)/)
+      .filter(Boolean)) {
+      const match = /^([A-Za-z0-9_-]{1,64})=(mongodb(?:\+srv)?:\/\/\S+)$/.exec(entry.replace(/,$/, ''));
+      if (!match) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(entry.slice(0, 40))} is not name=mongodb://…`,
+        });
+        continue;
+      }
+      sources.set(match[1]!, match[2]!);
+    }
+    return sources;
+  });
+
 /** `true`/`false`/`1`/`0`, as a boolean. */
 export const envBool = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })

@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { apiKeyAuth } from './auth.ts';
 import { registerBrowserSessionRoutes } from './routes/browser-session.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerImportRoutes } from './routes/imports.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { createErrorHandler } from './errors.ts';
 import { createHttpMetrics } from './metrics.ts';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps, logger: Logger) {
   if (deps.videos) registerVideoRoutes(app, deps.videos, deps.blobs, uploadSlots);
   registerGroupRoutes(app, deps);
   if (deps.enhancements) registerEnhancementRoutes(app, deps.enhancements);
+  if (deps.imports) registerImportRoutes(app, deps.imports);
   if (deps.accounts) {
     registerAuthRoutes(app, deps.accounts.service, deps.accounts.throttle);
     registerApiKeyRoutes(app, deps.accounts.keys);

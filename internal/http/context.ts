@@ -12,6 +12,7 @@ import type { Accounts } from '../auth/accounts.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { ImportService } from '../imports/import-service.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 
 /** Bindings are @hono/node-server's (the Node request and response); absent under `app.request()`. */
@@ -67,4 +68,6 @@ export interface AppDeps {
   /** /v1/enhancements; absent in apps built without the jobs read model. */
   enhancements?: EnhancementService;
   accounts?: AccountDeps;
+  /** /v1/imports; absent in apps built without the importer's read model. */
+  imports?: ImportService;
 }

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ValidationError } from '../errors/errors.ts';
 import { IMAGE_STATUSES, ImageStatus } from '../images/status.ts';
-import { Tags, Uploader, Variant } from '../images/image.ts';
+import { ImageOrigin, Tags, Uploader, Variant } from '../images/image.ts';
 
 export const Problem = z
   .object({
@@ -38,6 +38,9 @@ export const Image = z
       .string()
       .nullable()
       .openapi({ description: 'Who owns it: `user:<id>` (an account) or `key:<name>` (an operator key).' }),
+    origin: ImageOrigin.nullable().openapi({
+      description: 'For an imported image: the source, document, field, URL and what its server said.',
+    }),
     url: z.string().openapi({ description: 'Where the bytes are: GET it for the image.' }),
     variants: z.array(Variant.extend({ url: z.string() })),
     createdAt: z.string(),

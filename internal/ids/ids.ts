@@ -50,3 +50,14 @@ export function groupIdForName(name: string, namespace?: string): string {
   // The first character is kept in the ULID time range (0-7) so ids still parse as ULIDs.
   return String(Number(bits & 7n)) + id.slice(1);
 }
+
+/**
+ * An id derived from `key`, in the time of `parent` (a ULID): the same key gives the same id, so a step that
+ * may run twice (an import resumed after a crash) names the same entity both times, and it sorts with its parent.
+ */
+export function derivedId(parent: string, key: string): string {
+  const digest = createHash('sha256').update(`${parent}\n${key}`).digest();
+  let random = '';
+  for (let i = 0; i < 16; i++) random += CROCKFORD[digest[i]! & 31];
+  return parent.slice(0, 10).toUpperCase() + random;
+}

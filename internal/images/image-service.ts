@@ -7,7 +7,7 @@ import { NotFoundError, ConflictError, ValidationError } from '../errors/errors.
 import { groupNamespace, requireChange, requireCreate, seen, type Principal } from '../auth/principal.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
-import type { UploadedImage } from './image.ts';
+import type { ImageOrigin, UploadedImage } from './image.ts';
 import type { ImageStatus } from './status.ts';
 import { inspectUpload, type UploadLimits } from './upload-inspector.ts';
 import type { ImageContent, ImageReadSide, ImageView, ProjectionProgress } from './views.ts';
@@ -28,6 +28,14 @@ export interface UploadFields {
   group: string;
   uploader?: string | undefined;
   tags?: string[] | undefined;
+}
+
+/** How an import stores an image: a fixed id (its item's), its origin, and a check for an earlier copy. */
+export interface ImportedUpload {
+  imageId: string;
+  origin: ImageOrigin;
+  /** The image already holding these bytes from this URL, if any: then nothing is stored. */
+  existing(sha256: string): Promise<string | undefined>;
 }
 
 export interface Written {
@@ -77,6 +85,62 @@ export function createImageService({
     return { groupId, groupName: name };
   };
 
+  const ingest = async (
+    file: Readable,
+    filename: string,
+    fields: Promise<UploadFields>,
+    caller: Principal,
+    imported?: ImportedUpload,
+  ) => {
+    requireCreate(caller, imported ? 'imports:write' : 'images:write');
+    const actor = caller.actor;
+    const imageId = imported?.imageId ?? newId();
+    const inspector = inspectUpload(limits);
+    file.once('error', (err) => inspector.stream.destroy(err));
+    file.pipe(inspector.stream);
+    const stored = await blobs.put(inspector.stream, {
+      key: imageId,
+      contentType: 'application/octet-stream',
+      metadata: { imageId },
+    });
+    try {
+      const image = await inspector.result;
+      const earlier = await imported?.existing(stored.sha256);
+      if (earlier) {
+        await blobs.delete(stored.key).catch(() => {});
+        return { skipped: earlier };
+      }
+      const { group, uploader, tags } = await fields;
+      const { groupId, groupName } = await resolveGroup(group, caller);
+      const data: UploadedImage = {
+        imageId,
+        groupId,
+        groupName,
+        filename: filename.slice(0, 255),
+        contentType: image.contentType,
+        size: stored.size,
+        width: image.width,
+        height: image.height,
+        sha256: stored.sha256,
+        blobKey: stored.key,
+        ...(uploader ? { uploader } : {}),
+        tags: tags ?? [],
+        ...(imported ? { origin: imported.origin } : {}),
+      };
+      const createdAt = new Date();
+      // An imported image's event id is its own: a resumed import that stores it again publishes it once.
+      const receipt = await events.publish('pf.image.uploaded', imageId, data, {
+        actor,
+        time: createdAt,
+        ...(imported ? { id: `uploaded-${imageId}` } : {}),
+      });
+      return { ...data, status: 'new' as ImageStatus, owner: actor, createdAt, seq: receipt.seq };
+    } catch (err) {
+      await blobs.delete(stored.key).catch(() => {});
+      throw err;
+    }
+  };
+
   return {
     async createGroup(name: string, caller: Principal) {
       requireCreate(caller, 'images:write');
@@ -102,43 +166,13 @@ export function createImageService({
      * Any failure (bad bytes, bad fields, unknown group, NATS down) removes the stored bytes.
      */
     async upload(file: Readable, filename: string, fields: Promise<UploadFields>, caller: Principal) {
-      requireCreate(caller, 'images:write');
-      const actor = caller.actor;
-      const imageId = newId();
-      const inspector = inspectUpload(limits);
-      file.once('error', (err) => inspector.stream.destroy(err));
-      file.pipe(inspector.stream);
-      const stored = await blobs.put(inspector.stream, {
-        key: imageId,
-        contentType: 'application/octet-stream',
-        metadata: { imageId },
-      });
-      try {
-        const image = await inspector.result;
-        const { group, uploader, tags } = await fields;
-        const { groupId, groupName } = await resolveGroup(group, caller);
-        const data: UploadedImage = {
-          imageId,
-          groupId,
-          groupName,
-          filename: filename.slice(0, 255),
-          contentType: image.contentType,
-          size: stored.size,
-          width: image.width,
-          height: image.height,
-          sha256: stored.sha256,
-          blobKey: stored.key,
-          ...(uploader ? { uploader } : {}),
-          tags: tags ?? [],
-        };
-        const createdAt = new Date();
-        const receipt = await events.publish('pf.image.uploaded', imageId, data, { actor, time: createdAt });
-        return { ...data, status: 'new' as ImageStatus, owner: actor, createdAt, seq: receipt.seq };
-      } catch (err) {
-        await blobs.delete(stored.key).catch(() => {});
-        throw err;
-      }
+      const result = await ingest(file, filename, fields, caller);
+      if ('skipped' in result) throw new Error('an upload without an import is never skipped');
+      return result;
     },
+
+    /** Stores an image an import downloaded, like an upload: `{ skipped }` when these bytes from this URL exist. */
+    importImage: ingest,
 
     get: requireImage,
 

@@ -38,6 +38,23 @@ export const Variant = z.object({
 });
 export type Variant = z.infer<typeof Variant>;
 
+/** Where an imported image came from: the document, the field, the URL and what its server said. */
+export const ImageOrigin = z.object({
+  kind: z.literal('import'),
+  importId: z.string().min(1).max(64),
+  source: z.string().max(64),
+  database: z.string().max(64),
+  collection: z.string().max(120),
+  documentId: z.string().max(200),
+  path: z.string().max(500),
+  url: z.string().max(2048),
+  finalUrl: z.string().max(2048),
+  contentType: z.string().max(200).nullable(),
+  etag: z.string().max(500).nullable(),
+  lastModified: z.string().max(100).nullable(),
+});
+export type ImageOrigin = z.infer<typeof ImageOrigin>;
+
 /** The facts of an upload, fixed once the bytes are stored. */
 export const UploadedImage = z.object({
   imageId: z.string().min(1),
@@ -52,5 +69,7 @@ export const UploadedImage = z.object({
   blobKey: z.string().min(1),
   uploader: Uploader.optional(),
   tags: Tags.default([]),
+  /** Set for images an import brought in. */
+  origin: ImageOrigin.optional(),
 });
 export type UploadedImage = z.infer<typeof UploadedImage>;

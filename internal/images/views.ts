@@ -1,6 +1,6 @@
 // What readers of the image read models get back: the API's shapes of images, groups and pages.
 import type { ImageStatus } from './status.ts';
-import type { Variant } from './image.ts';
+import type { ImageOrigin, Variant } from './image.ts';
 
 export interface ImageView {
   id: string;
@@ -17,6 +17,8 @@ export interface ImageView {
   status: ImageStatus;
   /** Who uploaded it (`user:<id>`, `key:<name>`); null for images projected before owners existed. */
   owner: string | null;
+  /** Where an imported image came from; null for uploads. */
+  origin: ImageOrigin | null;
   url: string;
   variants: (Variant & { url: string })[];
   createdAt: Date;

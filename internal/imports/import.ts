@@ -54,6 +54,23 @@ export const IMPORT_OUTCOMES = ['downloaded', 'skipped', 'failed'] as const;
 export const IMPORT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
+/** An import as the read model has it: its request, owner, status and counts. */
+export interface ImportView {
+  id: string;
+  owner: string | null;
+  request: ImportRequest;
+  status: ImportStatus;
+  cancelRequested: boolean;
+  documents: number | null;
+  counts: { found: number; downloaded: number; skipped: number; failed: number };
+  reason: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  updatedAt: Date;
+  lastSeq: number;
+}
+
 /** One URL of one document, and what became of it. */
 export const ImportItemDone = z.object({
   importId: z.string().min(1).max(64),

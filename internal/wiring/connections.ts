@@ -12,6 +12,7 @@ import type { ProjectionProgress } from '../images/views.ts';
 import { READ_MODEL_CONSUMER } from '../projector/read-model-consumer.ts';
 import { createAccountsStore } from '../adapters/mongo/accounts-store.ts';
 import { createApiKeyStore } from '../adapters/mongo/api-key-store.ts';
+import { createImportProjection } from '../adapters/mongo/import-projection.ts';
 
 export interface Connections extends AsyncDisposable {
   bus: Bus;
@@ -46,6 +47,7 @@ export async function openConnections(config: Config, processName: string): Prom
     ensureReadModelIndexes(models),
     createAccountsStore(mongo.db).ensureIndexes(),
     createApiKeyStore(mongo.db).ensureIndexes(),
+    createImportProjection(mongo.db).ensureIndexes(),
   ]);
   const watermark = createWatermark(bus.jsm, STREAMS.images.name, READ_MODEL_CONSUMER);
   const progress: ProjectionProgress = {

@@ -27,6 +27,12 @@ import {
 import { createLoginThrottle } from '../auth/login-throttle.ts';
 import { createAccountsStore } from '../adapters/mongo/accounts-store.ts';
 import { createApiKeyStore } from '../adapters/mongo/api-key-store.ts';
+import { createImportProjection } from '../adapters/mongo/import-projection.ts';
+import { createWatermark } from '../adapters/nats/watermark.ts';
+import { STREAMS } from '../events/catalog.ts';
+import { createImportService, type ImportService } from '../imports/import-service.ts';
+import type { EventPublisher } from '../ports/event-bus.ts';
+import { IMPORTS_CONSUMER } from './projector.ts';
 import { createApiKeys } from '../auth/api-keys.ts';
 
 /** The ingress app over open connections (no port: tests call `app.request`). */
@@ -73,6 +79,21 @@ export async function createFirstAdmin(
   return made ? { email: made.user.email, password: made.password } : null;
 }
 
+/** The service behind /v1/imports: requests published on NATS, reads from the `imports` read model. */
+function buildImportService(config: Config, conn: Connections, events: EventPublisher): ImportService {
+  const applied = createWatermark(conn.bus.jsm, STREAMS.imports.name, IMPORTS_CONSUMER);
+  return createImportService({
+    events,
+    reads: createImportProjection(conn.mongo.db),
+    sources: ['default', ...config.PIXELFORGE_IMPORT_SOURCES.keys()],
+    caughtUp: async (timeoutMs) => {
+      const latest = (await conn.bus.jsm.streams.info(STREAMS.imports.name)).state.last_seq;
+      return applied.waitFor(latest, timeoutMs).catch(() => false);
+    },
+    readWaitMs: config.PIXELFORGE_READ_WAIT_MS,
+  });
+}
+
 export function buildIngressApp(config: Config, conn: Connections, logger: Logger): IngressApp {
   const queries = createQueries(conn.models);
   const events = createNatsPublisher(conn.bus.js, { source: 'pixelforge/ingress' });
@@ -108,6 +129,7 @@ export function buildIngressApp(config: Config, conn: Connections, logger: Logge
         workers: workersInfo(config),
       },
       enhancements: buildEnhancementService(config, conn),
+      imports: buildImportService(config, conn, events),
       accounts: buildAccounts(config, conn, logger),
       videos: {
         service: createVideoService({

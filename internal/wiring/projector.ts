@@ -18,6 +18,29 @@ import { SEGMENT_OF } from '../jobs/worker-contract.ts';
 import type { RunningConsumer } from '../ports/event-bus.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Connections } from './connections.ts';
+import { createImportProjection, type ImportProjection } from '../adapters/mongo/import-projection.ts';
+import { STREAMS } from '../events/catalog.ts';
+import type { Checkpoint } from '../ports/checkpoint.ts';
+import type { ConsumerSpec } from '../ports/event-bus.ts';
+
+export const IMPORTS_CONSUMER = 'projector-imports';
+
+/** The `imports` read model's consumer: every `pf.import.*` event in stream order, from its checkpoint. */
+function importProjectionConsumer(projection: ImportProjection, checkpoint: Checkpoint): ConsumerSpec {
+  return {
+    name: IMPORTS_CONSUMER,
+    stream: STREAMS.imports.name,
+    concurrency: 1,
+    batch: {
+      maxSize: 64,
+      checkpoint,
+      handler: async (deliveries) => {
+        for (const { event, seq } of deliveries) await projection.apply(event, seq);
+        return deliveries.map(() => 'ack' as const);
+      },
+    },
+  };
+}
 
 export interface RunningProjector extends AsyncDisposable {
   /** True while this instance holds the lease and writes the read models. */
@@ -36,6 +59,7 @@ export async function startProjector(
   // The read models take one writer in stream order: only the holder of the lease runs that consumer, and
   // further replicas wait as standbys. Blob removal and sweeps are idempotent and run everywhere.
   let readModels: RunningConsumer | undefined;
+  let importsModel: RunningConsumer | undefined;
   const elector = createLeaderElector({
     lock: await createKvLeaseLock(conn.bus, READ_MODEL_CONSUMER),
     identity: `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`,
@@ -49,10 +73,19 @@ export async function startProjector(
         ),
         { logger: log },
       );
+      importsModel = await startConsumer(
+        conn.bus,
+        importProjectionConsumer(
+          createImportProjection(conn.mongo.db),
+          mongoCheckpoint(conn.mongo.db, IMPORTS_CONSUMER),
+        ),
+        { logger: log },
+      );
     },
     onStoppedLeading: async () => {
-      await readModels?.stop();
+      await Promise.all([readModels?.stop(), importsModel?.stop()]);
       readModels = undefined;
+      importsModel = undefined;
     },
     logger: log,
   });

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../../internal/telemetry/logger.ts
 import { startTracing } from '../../../internal/telemetry/tracing.ts';
 import { openConnections } from '../../../internal/wiring/connections.ts';
 import { buildIngressApp, createFirstAdmin, listen } from '../../../internal/wiring/ingress.ts';
+import { startImporter } from '../../../internal/wiring/importer.ts';
 import { startProjector } from '../../../internal/wiring/projector.ts';
 import { startDerivatives } from '../../../internal/wiring/derivatives.ts';
 import { startController } from '../../../internal/wiring/controller.ts';
@@ -101,6 +102,8 @@ servers try first; when another program holds one, a free port is used and the s
         PIXELFORGE_JWT_KEYS: jwtKeys,
         // The first account of a fresh data directory: an administrator, its password printed below once.
         PIXELFORGE_ADMIN_EMAIL: env.PIXELFORGE_ADMIN_EMAIL ?? 'admin@pixelforge.local',
+        // A laptop imports from its own servers too (a local image server, a test fixture).
+        PIXELFORGE_IMPORT_ALLOW_PRIVATE: env.PIXELFORGE_IMPORT_ALLOW_PRIVATE ?? 'true',
         PIXELFORGE_API_KEYS: [env.PIXELFORGE_API_KEYS, `admin:${hashApiKey(adminKey)}`]
           .filter(Boolean)
           .join(','),
@@ -123,6 +126,8 @@ servers try first; when another program holds one, a free port is used and the s
       stops.push(projector.stop);
       const derivatives = await startDerivatives(config, conn, logger);
       stops.push(derivatives.stop);
+      const importer = await startImporter(config, conn, logger);
+      stops.push(importer.stop);
       // EnhancementJobs run as local worker processes unless PIXELFORGE_RUNTIME=kubernetes.
       const controller = await startController(config, conn, logger);
       stops.push(controller.stop);

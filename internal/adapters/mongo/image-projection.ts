@@ -306,6 +306,7 @@ function applyToImage(
         blobKey: d.blobKey,
         uploader: d.uploader ?? null,
         tags: d.tags,
+        ...(d.origin ? { origin: d.origin } : {}),
         status: 'new',
         owner: event.actor,
         createdAt: at,

@@ -44,6 +44,7 @@ const imageViewStage = {
     tags: 1,
     status: 1,
     owner: { $ifNull: ['$owner', null] },
+    origin: { $ifNull: ['$origin', null] },
     url: { $concat: ['/v1/images/', '$_id', '/content'] },
     variants: variantsWithUrls('/v1/images/'),
     createdAt: 1,

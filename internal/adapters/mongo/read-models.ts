@@ -1,7 +1,7 @@
 // The MongoDB read models the projector maintains, their document shapes and indexes.
 import type { Collection, Db } from 'mongodb';
 import type { ImageStatus } from '../../images/status.ts';
-import type { Variant } from '../../images/image.ts';
+import type { ImageOrigin, Variant } from '../../images/image.ts';
 import type { UploadedVideo } from '../../videos/video.ts';
 
 export interface ImageDoc {
@@ -17,6 +17,8 @@ export interface ImageDoc {
   blobKey: string;
   uploader: string | null;
   tags: string[];
+  /** Present on images an import brought in. */
+  origin?: ImageOrigin;
   status: ImageStatus;
   /** The actor who uploaded it (`user:<id>`, `key:<name>`); null in documents projected before owners. */
   owner: string | null;
@@ -108,6 +110,8 @@ export async function ensureReadModelIndexes(models: ReadModels): Promise<void> 
     models.images.createIndex({ groupId: 1, _id: -1 }),
     models.images.createIndex({ status: 1, _id: -1 }),
     models.images.createIndex({ blobKey: 1 }),
+    // An import finds what it brought in before: the same URL with the same bytes is not stored twice.
+    models.images.createIndex({ 'origin.url': 1, sha256: 1 }, { sparse: true }),
     // What one account sees: its images newest first, its statistics by day.
     models.images.createIndex({ owner: 1, _id: -1 }),
     models.images.createIndex({ owner: 1, createdDay: 1, status: 1 }),

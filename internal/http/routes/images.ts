@@ -100,6 +100,7 @@ export function registerImageRoutes(app: App, deps: AppDeps, uploadSlots: Upload
         group: groupId,
         ...rest,
         uploader: rest.uploader ?? null,
+        origin: rest.origin ?? null,
         url: `/v1/images/${imageId}/content`,
       },
       201,

@@ -44,6 +44,11 @@ const TAGS = [
     description: 'Register, log in, refresh and log out; send the access token as `Authorization: Bearer …`',
   },
   { name: 'Groups', pattern: /^\/v1\/groups/, description: 'Groups of images, newest change first' },
+  {
+    name: 'Imports',
+    pattern: /^\/v1\/imports/,
+    description: 'Bring in the images whose URLs are in documents of a MongoDB source; follow and cancel',
+  },
   { name: 'Statistics', pattern: /^\/v1\/statistics/, description: 'Images per status over the last days' },
   {
     name: 'Enhancements',
