@@ -6,11 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
 import { startImporter } from '../internal/wiring/importer.ts';
+import { listen } from '../internal/wiring/ingress.ts';
+import { TS_ENTRY_ARGS } from '../internal/wiring/typescript-entry.ts';
 import { silentLogger } from '../internal/telemetry/logger.ts';
 import { eventually } from './support/eventually.ts';
 import { makeJpeg } from './support/images.ts';
-import { startTestStack, type TestStack } from './support/stack.ts';
+import { startTestStack, TEST_API_KEY, type TestStack } from './support/stack.ts';
 
 const PASSWORD = 'a long enough passphrase';
 const json = (method: string, body: unknown, headers: Record<string, string> = {}) => ({
@@ -204,6 +207,42 @@ test('an import brings in every image of the documents, politely, and says what 
       await start({ ...request, scope: { kind: 'filter', filter: { name: 'Casa Azul' }, limit: 1 } }),
     );
     assert.deepEqual([one.documents, one.counts.skipped], [1, 5]);
+  });
+
+  await t.test('pixelforge import: progress on stderr, the summary and the failures on stdout', async () => {
+    await using server = await listen(stack.app, 0, '127.0.0.1');
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [...TS_ENTRY_ARGS, 'cmd/pixelforge/main.ts', ...args],
+          { env: { ...process.env, PIXELFORGE_URL: server.url, PIXELFORGE_API_KEY: TEST_API_KEY } },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+        ),
+      );
+    const done = await run(
+      'import',
+      '--db',
+      'serpy',
+      '--collection',
+      'hotels',
+      '--field',
+      'photos.url',
+      '--id',
+      'h3',
+    );
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stderr, /importing: 100% \(4\/4 URLs/);
+    assert.match(done.stdout, /completed; 1 documents, 4 URLs: 0 downloaded, 0 skipped, 4 failed/);
+    assert.match(
+      done.stdout,
+      /failed {2}http:\/\/127\.0\.0\.1:\d+\/gone\.jpg\n {10}the server answered HTTP 404/,
+    );
+    const listed = await run('imports');
+    assert.match(listed.stdout, /completed {2}4\/4 {2}4 failed/);
+    const bad = await run('import', '--collection', 'hotels', '--filter', '{"a":1}');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--filter needs --limit/);
   });
 
   await t.test('cancelling stops an import with a download in flight', async () => {

@@ -22,6 +22,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     load: () => import('./commands/images.ts'),
   },
   groups: { summary: 'list groups with their images', load: () => import('./commands/groups.ts') },
+  import: {
+    summary: 'import images from URLs in MongoDB documents',
+    load: () => import('./commands/import.ts'),
+  },
+  imports: { summary: 'list, show, follow or cancel imports', load: () => import('./commands/imports.ts') },
   stats: { summary: 'images of the last N days by status', load: () => import('./commands/stats.ts') },
   videos: {
     summary: 'upload, list, show, upscale or delete videos on the server',

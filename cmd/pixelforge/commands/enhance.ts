@@ -117,7 +117,11 @@ function videoEncoding(v: {
  * Renders progress on stderr: one updating line on a terminal, a line per 10 % otherwise (logs, CI). Counts
  * `unit` (tiles of an image, frames of a video), with the time left once a tenth is done.
  */
-export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, unit = 'tiles') {
+export function progressDisplay(
+  stream: NodeJS.WriteStream = process.stderr,
+  unit = 'tiles',
+  label = 'enhancing',
+) {
   let lastTenth = -1;
   let started = false;
   const began = performance.now();
@@ -134,12 +138,12 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, uni
         const width = 30;
         const filled = Math.round(fraction * width);
         stream.write(
-          `\renhancing [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${done}/${total} ${unit}${eta(fraction)}   `,
+          `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${done}/${total} ${unit}${eta(fraction)}   `,
         );
         started = true;
       } else if (Math.floor(percent / 10) > lastTenth) {
         lastTenth = Math.floor(percent / 10);
-        stream.write(`enhancing: ${percent}% (${done}/${total} ${unit}${eta(fraction)})\n`);
+        stream.write(`${label}: ${percent}% (${done}/${total} ${unit}${eta(fraction)})\n`);
       }
     },
     end() {
