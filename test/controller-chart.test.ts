@@ -254,7 +254,7 @@ test('the Dockerfile copies files that exist and runs as a non-root user', async
     await readFile(source).catch(async () => assert.ok((await readdir(source)).length, source));
   const runtime = text.slice(text.lastIndexOf('FROM '));
   assert.match(runtime, /^USER 10001:10001$/m);
-  for (const process of ['ingress', 'projector', 'controller', 'worker']) {
+  for (const process of ['ingress', 'projector', 'importer', 'controller', 'worker']) {
     await readFile(`cmd/${process}/main.ts`);
   }
 });

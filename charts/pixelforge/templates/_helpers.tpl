@@ -55,6 +55,13 @@ app.kubernetes.io/component: {{ .component }}
       name: {{ .Values.apiKeys.existingSecret }}
       key: PIXELFORGE_API_KEYS
 {{- end }}
+{{- if .Values.importer.sourcesSecret }}
+- name: PIXELFORGE_IMPORT_SOURCES
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.importer.sourcesSecret }}
+      key: PIXELFORGE_IMPORT_SOURCES
+{{- end }}
 {{- if .Values.accounts.jwtKeysSecret }}
 - name: PIXELFORGE_JWT_KEYS
   valueFrom:
