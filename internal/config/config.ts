@@ -73,6 +73,11 @@ export const ConfigSchema = z.object({
   PIXELFORGE_IMPORT_ATTEMPTS: int(1, 10).default(4),
   /** The longest one download may take, headers and body. */
   PIXELFORGE_IMPORT_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  /**
+   * How long a running import may go unheard before another importer takes it over (it reports every third of
+   * this): how soon an import resumes after its importer was killed.
+   */
+  PIXELFORGE_IMPORT_TAKEOVER_MS: int(1000, 600_000).default(60_000),
   /** Remove blobs whose upload event never arrived, once they are this old (ms). */
   PIXELFORGE_ORPHAN_BLOB_AGE_MS: int(1000, 7 * 24 * 3600_000).default(15 * 60_000),
   /** Trace exporter: none (default), console, or otlp (honours the OTEL_EXPORTER_OTLP_* variables). */

@@ -182,7 +182,7 @@ export async function startImporter(
       stream: STREAMS.imports.name,
       filterSubject: 'pf.import.requested',
       concurrency: IMPORTS_AT_ONCE,
-      ackWaitMs: 60_000,
+      ackWaitMs: config.PIXELFORGE_IMPORT_TAKEOVER_MS,
       handler: async ({ event, working }) => {
         if (event.type !== 'pf.import.requested') return ack;
         const { importId, request } = event.data;
@@ -198,7 +198,7 @@ export async function startImporter(
           return ack;
         }
         // A long import keeps its request message: the bus must not hand it to another importer meanwhile.
-        const heartbeat = setInterval(working, 20_000);
+        const heartbeat = setInterval(working, config.PIXELFORGE_IMPORT_TAKEOVER_MS / 3);
         try {
           const result = await run(importId, request, event.actor);
           log.info('import finished', { importId, result });
