@@ -1,6 +1,7 @@
 // The importer process: runs imports (pf.import.requested) from MongoDB sources, downloading politely.
 import { runProcess } from '../../internal/wiring/process-main.ts';
 import { startImporter } from '../../internal/wiring/importer.ts';
+import { startHealthServer } from '../../internal/wiring/health-server.ts';
 
 await runProcess({
   name: 'importer',
@@ -8,6 +9,7 @@ await runProcess({
     'Runs imports: reads documents from a named MongoDB source, downloads the image URLs in them under a global\n' +
     'and a per-host cap, with retries, SSRF protection and the upload checks, and stores them like uploads.',
   variables: [
+    'PIXELFORGE_HEALTH_PORT',
     'PIXELFORGE_IMPORT_SOURCES',
     'PIXELFORGE_IMPORT_ALLOW_PRIVATE',
     'PIXELFORGE_IMPORT_CONCURRENCY',
@@ -19,7 +21,8 @@ await runProcess({
   ],
   async start(config, conn, logger) {
     const importer = await startImporter(config, conn, logger);
-    logger.info('importer running');
-    return [importer.stop];
+    const health = await startHealthServer(config.PIXELFORGE_HEALTH_PORT, conn.readiness, importer.metrics);
+    logger.info('importer running', { health: health.port });
+    return [health.close, importer.stop];
   },
 });

@@ -167,7 +167,7 @@ export function createImageService({
      */
     async upload(file: Readable, filename: string, fields: Promise<UploadFields>, caller: Principal) {
       const result = await ingest(file, filename, fields, caller);
-      if ('skipped' in result) throw new Error('an upload without an import is never skipped');
+      if (result.skipped !== undefined) throw new Error('an upload without an import is never skipped');
       return result;
     },
 

@@ -32,6 +32,8 @@ export interface StoreOutcome {
   outcome: 'downloaded' | 'skipped';
   imageId: string;
   reason?: string;
+  /** Bytes downloaded (stored or not). */
+  bytes?: number;
 }
 
 export interface ImportRunDeps {
@@ -54,7 +56,7 @@ export interface ImportRunDeps {
   limiter: HostLimiter;
   retry?: RetryPolicy;
   onRetry?(item: ImportItem, reason: string, waitMs: number): void;
-  onOutcome?(item: ImportItem, outcome: ImportItemDone['outcome'], bytes?: number): void;
+  onOutcome?(item: ImportItem, outcome: ImportItemDone['outcome'], bytes: number): void;
 }
 
 /** A failure with a sentence for the person running the import, and whether another try may help. */
@@ -105,10 +107,15 @@ export async function runImport(
   for (const outcome of done.values()) counts[outcome]++;
   const record = async (
     item: ImportItem,
-    result: Omit<ImportItemDone, 'importId' | 'itemId' | 'documentId' | 'path' | 'url'>,
+    {
+      bytes = 0,
+      ...result
+    }: Omit<ImportItemDone, 'importId' | 'itemId' | 'documentId' | 'path' | 'url'> & {
+      bytes?: number;
+    },
   ) => {
     counts[result.outcome]++;
-    deps.onOutcome?.(item, result.outcome);
+    deps.onOutcome?.(item, result.outcome, bytes);
     await publish(
       'pf.import.item_done',
       importId,

@@ -1,5 +1,7 @@
-// A small HTTP server for Kubernetes probes: /healthz (the process is alive), /readyz (its checks pass).
+// A small HTTP server for Kubernetes probes: /healthz (the process is alive), /readyz (its checks pass), and
+// /metrics for Prometheus when the process has a registry.
 import { createServer } from 'node:http';
+import type { Registry } from 'prom-client';
 
 export interface HealthServer extends AsyncDisposable {
   port: number;
@@ -10,9 +12,12 @@ export interface HealthServer extends AsyncDisposable {
 export async function startHealthServer(
   port: number,
   checks: Record<string, () => Promise<void> | void>,
+  metrics?: Registry,
 ): Promise<HealthServer> {
   const server = createServer(async function answerProbe(req, res) {
     if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (req.url === '/metrics' && metrics)
+      return void res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
     if (req.url !== '/readyz') return void res.writeHead(404).end();
     const failures: string[] = [];
     for (const [name, check] of Object.entries(checks)) {

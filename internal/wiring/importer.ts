@@ -14,7 +14,8 @@ import { PixelforgeEvent, STREAMS } from '../events/catalog.ts';
 import { derivedId } from '../ids/ids.ts';
 import { createImageService } from '../images/image-service.ts';
 import { checkImportFilter } from '../imports/filter.ts';
-import { createHostLimiter } from '../imports/host-limiter.ts';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { createHostLimiter, type HostLimiter } from '../imports/host-limiter.ts';
 import type { ImportRequest } from '../imports/import.ts';
 import { runImport, type ImportItem, type ItemFailure } from '../imports/run-import.ts';
 import { ack, type RunningConsumer } from '../ports/event-bus.ts';
@@ -26,7 +27,50 @@ export const IMPORTER_CONSUMER = 'importer';
 const IMPORTS_AT_ONCE = 4;
 
 export interface RunningImporter {
+  /** Downloads by outcome, bytes, retries, in flight per host, queue depth: for /metrics. */
+  metrics: Registry;
   stop(): Promise<void>;
+}
+
+function importerMetrics(limiter: HostLimiter) {
+  const registry = new Registry();
+  return {
+    registry,
+    downloads: new Counter({
+      name: 'pixelforge_import_downloads_total',
+      help: 'URLs of imports finished, by outcome (downloaded, skipped, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    bytes: new Counter({
+      name: 'pixelforge_import_bytes_total',
+      help: 'Bytes of images imports downloaded',
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'pixelforge_import_retries_total',
+      help: 'Downloads tried again after a retryable failure',
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'pixelforge_import_in_flight',
+      help: 'Downloads running now, per host',
+      labelNames: ['host'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [host, n] of limiter.inFlight()) this.set({ host }, n);
+      },
+    }),
+    queued: new Gauge({
+      name: 'pixelforge_import_queue_depth',
+      help: 'Downloads waiting for a free slot (global or per host)',
+      registers: [registry],
+      collect() {
+        this.set(limiter.queued());
+      },
+    }),
+  };
 }
 
 export async function startImporter(
@@ -48,6 +92,7 @@ export async function startImporter(
     global: config.PIXELFORGE_IMPORT_CONCURRENCY,
     perHost: config.PIXELFORGE_IMPORT_PER_HOST,
   });
+  const metrics = importerMetrics(limiter);
   const clients = new Map<string, MongoClient>();
   const sourceDb = (request: ImportRequest) => {
     if (request.source === 'default') return conn.mongo.client.db(request.database ?? config.MONGO_DB);
@@ -143,13 +188,13 @@ export async function startImporter(
                     )?._id,
                 },
               );
-              if ('skipped' in stored && stored.skipped)
+              if (stored.skipped !== undefined)
                 return {
                   outcome: 'skipped' as const,
                   imageId: stored.skipped,
                   reason: 'already imported from this URL with the same bytes',
                 };
-              return { outcome: 'downloaded' as const, imageId };
+              return { outcome: 'downloaded' as const, imageId, bytes: stored.size };
             } catch (err) {
               throw itemFailure(err);
             }
@@ -165,8 +210,14 @@ export async function startImporter(
           events,
           limiter,
           retry: { attempts: config.PIXELFORGE_IMPORT_ATTEMPTS, baseMs: 500, maxMs: 30_000 },
-          onRetry: (item, reason, waitMs) =>
-            log.info('retrying a download', { importId, url: item.url, reason, waitMs }),
+          onOutcome: (_item, outcome, bytes) => {
+            metrics.downloads.inc({ outcome });
+            metrics.bytes.inc(bytes);
+          },
+          onRetry: (item, reason, waitMs) => {
+            metrics.retries.inc();
+            log.info('retrying a download', { importId, url: item.url, reason, waitMs });
+          },
         },
         controller.signal,
       );
@@ -224,6 +275,7 @@ export async function startImporter(
   });
 
   return {
+    metrics: metrics.registry,
     async stop() {
       cancels.unsubscribe();
       for (const controller of running.values()) controller.abort();
