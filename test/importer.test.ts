@@ -64,6 +64,7 @@ test('an import brings in every image of the documents, politely, and says what 
       PIXELFORGE_IMPORT_PER_HOST: '2',
       PIXELFORGE_IMPORT_ATTEMPTS: '3',
       PIXELFORGE_IMPORT_ALLOW_PRIVATE: 'true',
+      PIXELFORGE_MAX_UPLOAD_BYTES: '100000',
     },
   });
   const importer = await startImporter(stack.config, stack.conn, silentLogger);
@@ -89,6 +90,12 @@ test('an import brings in every image of the documents, politely, and says what 
     if (path === '/truncated.jpg') return res.writeHead(200).end(jpeg.subarray(0, jpeg.length - 200));
     if (path.startsWith('/loop')) return res.writeHead(302, { location: `/loop${n}-${path.length}` }).end();
     if (path === '/gone.jpg') return res.writeHead(404).end();
+    if (path === '/huge.jpg') {
+      // No Content-Length: the size is only known as the bytes stream past the upload checks.
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.write(jpeg.subarray(0, jpeg.length - 2));
+      return res.end(Buffer.alloc(150_000));
+    }
     if (path === '/slow.jpg') return setTimeout(() => res.writeHead(200).end(jpeg), 30_000);
     res.writeHead(404).end();
   };
@@ -114,7 +121,7 @@ test('an import brings in every image of the documents, politely, and says what 
     {
       _id: 'h3' as never,
       name: 'Broken',
-      photos: ['html', 'truncated', 'loop', 'gone'].map((p) => ({ url: `${a.url}/${p}.jpg` })),
+      photos: ['html', 'truncated', 'loop', 'gone', 'huge'].map((p) => ({ url: `${a.url}/${p}.jpg` })),
     },
   ]);
   const ana = await login(stack, 'ana@example.com');
@@ -144,7 +151,7 @@ test('an import brings in every image of the documents, politely, and says what 
   await t.test('every URL once, counted by outcome; the caps held; retries passed', () => {
     assert.equal(done.status, 'completed');
     assert.equal(done.documents, 3);
-    assert.deepEqual(done.counts, { found: 16, downloaded: 12, skipped: 0, failed: 4 });
+    assert.deepEqual(done.counts, { found: 17, downloaded: 12, skipped: 0, failed: 5 });
     assert.ok(a.peak() <= 2 && b.peak() <= 2, `at most 2 per host at once (${a.peak()}, ${b.peak()})`);
     assert.equal(tries.get('/photo-a0.jpg'), 1, 'a URL in two documents is downloaded once');
     assert.equal(tries.get('/flaky.jpg'), 2, 'a 500 is retried');
@@ -154,7 +161,7 @@ test('an import brings in every image of the documents, politely, and says what 
   await t.test('metrics: downloads by outcome, bytes, retries, in flight per host, queue depth', async () => {
     const text = await importer.metrics.metrics();
     assert.match(text, /pixelforge_import_downloads_total\{outcome="downloaded"\} 12\n/);
-    assert.match(text, /pixelforge_import_downloads_total\{outcome="failed"\} 4\n/);
+    assert.match(text, /pixelforge_import_downloads_total\{outcome="failed"\} 5\n/);
     assert.match(text, /pixelforge_import_retries_total [2-9]\n/);
     const bytes = Number(/pixelforge_import_bytes_total (\d+)/.exec(text)?.[1]);
     assert.equal(bytes, 12 * jpeg.length);
@@ -171,6 +178,7 @@ test('an import brings in every image of the documents, politely, and says what 
     assert.match(reasons['/truncated.jpg']!, /truncated|incomplete|ends/i);
     assert.match(reasons['/loop.jpg']!, /more than 5 redirects/);
     assert.match(reasons['/gone.jpg']!, /HTTP 404/);
+    assert.match(reasons['/huge.jpg']!, /larger than|too large|exceeds|100000/i);
   });
 
   await t.test(
@@ -199,7 +207,7 @@ test('an import brings in every image of the documents, politely, and says what 
 
   await t.test('a re-run stores nothing it already has', async () => {
     const again = await finished(await start(request));
-    assert.deepEqual(again.counts, { found: 16, downloaded: 0, skipped: 12, failed: 4 });
+    assert.deepEqual(again.counts, { found: 17, downloaded: 0, skipped: 12, failed: 5 });
     const images = (await (await call('/v1/images?limit=100', ana)).json()) as { items: [] };
     assert.equal(images.items.length, 12);
   });
@@ -243,14 +251,14 @@ test('an import brings in every image of the documents, politely, and says what 
       'h3',
     );
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stderr, /importing: 100% \(4\/4 URLs/);
-    assert.match(done.stdout, /completed; 1 documents, 4 URLs: 0 downloaded, 0 skipped, 4 failed/);
+    assert.match(done.stderr, /importing: 100% \(5\/5 URLs/);
+    assert.match(done.stdout, /completed; 1 documents, 5 URLs: 0 downloaded, 0 skipped, 5 failed/);
     assert.match(
       done.stdout,
       /failed {2}http:\/\/127\.0\.0\.1:\d+\/gone\.jpg\n {10}the server answered HTTP 404/,
     );
     const listed = await run('imports');
-    assert.match(listed.stdout, /completed {2}4\/4 {2}4 failed/);
+    assert.match(listed.stdout, /completed {2}5\/5 {2}5 failed/);
     const bad = await run('import', '--collection', 'hotels', '--filter', '{"a":1}');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--filter needs --limit/);
@@ -267,4 +275,54 @@ test('an import brings in every image of the documents, politely, and says what 
     assert.equal(view.status, 'cancelled');
     assert.ok(Date.now() - cancelled < 20_000);
   });
+});
+
+test('with the protection on, imports refuse private addresses before connecting, with the reason', async (t) => {
+  await using stack = await startTestStack();
+  const importer = await startImporter(stack.config, stack.conn, silentLogger);
+  t.after(() => importer.stop());
+  let connections = 0;
+  const server = createServer((_req, res) => res.writeHead(200).end('never'));
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  await stack.conn.mongo.client
+    .db('web')
+    .collection('pages')
+    .insertOne({
+      _id: 'p' as never,
+      links: [
+        `http://127.0.0.1:${port}/a.jpg`,
+        `http://[::1]:${port}/b.jpg`,
+        'http://10.0.0.1/c.jpg',
+        'http://169.254.169.254/latest/meta-data/iam',
+        `http://localhost:${port}/d.jpg`,
+      ],
+    });
+  const res = await stack.request(
+    '/v1/imports',
+    json('POST', { database: 'web', collection: 'pages', scope: { kind: 'document', id: 'p' } }),
+  );
+  const { id } = (await res.json()) as { id: string };
+  const view = await eventually(async () => {
+    const v = (await (await stack.request(`/v1/imports/${id}`)).json()) as ImportJson;
+    assert.equal(v.status, 'completed');
+    return v;
+  }, 30_000);
+  assert.deepEqual(view.counts, { found: 5, downloaded: 0, skipped: 0, failed: 5 });
+  const page = (await (await stack.request(`/v1/imports/${id}/items`)).json()) as {
+    items: { url: string; reason: string; attempts: number }[];
+  };
+  const reasons = page.items.map((i) => i.reason).join('\n');
+  assert.match(reasons, /127\.0\.0\.1:\d+ is a loopback address/);
+  assert.match(reasons, /\[::1\]:\d+ is a loopback address/);
+  assert.match(reasons, /10\.0\.0\.1 is a private address/);
+  assert.match(reasons, /169\.254\.169\.254 is a link-local address \(cloud metadata/);
+  assert.match(reasons, /localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
+  assert.ok(
+    page.items.every((i) => i.attempts === 1),
+    'a refusal is not retried',
+  );
+  assert.equal(connections, 0, 'nothing reached the loopback server');
 });
