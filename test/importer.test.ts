@@ -212,6 +212,20 @@ test('an import brings in every image of the documents, politely, and says what 
     assert.equal(images.items.length, 12);
   });
 
+  await t.test('progress as server-sent events, ending with the finished import', async () => {
+    const id = await start({ ...request, scope: { kind: 'document', id: 'h1' } });
+    const res = await call(`/v1/imports/${id}/events`, ana);
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((block) => block.startsWith('event: import'))
+      .map((block) => JSON.parse(block.split('\ndata: ')[1]!) as ImportJson);
+    assert.ok(events.length >= 2, `${events.length} events`);
+    assert.deepEqual(events.at(-1)!.counts, { found: 5, downloaded: 0, skipped: 5, failed: 0 });
+    assert.equal(events.at(-1)!.status, 'completed');
+    assert.equal((await call(`/v1/imports/${id}/events`, bo)).status, 404);
+  });
+
   await t.test('a filter that runs code is refused; a filter with a limit selects', async () => {
     const refused = await call(
       '/v1/imports',

@@ -2,8 +2,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ImportService } from '../../imports/import-service.ts';
 import { IMPORT_OUTCOMES, IMPORT_STATUSES, type ImportView } from '../../imports/import.ts';
+import { streamSSE } from 'hono/streaming';
 import type { App } from '../context.ts';
-import { OwnerFilter, jsonContent, problemResponses, queryObject } from '../schemas.ts';
+import { OwnerFilter, jsonContent, noQuery, problemResponses, queryObject } from '../schemas.ts';
+
+const ENDED = ['completed', 'failed', 'cancelled'];
 
 const IdParam = z.object({
   id: z
@@ -179,4 +182,41 @@ export function registerImportRoutes(app: App, service: ImportService): void {
     }),
     async (c) => c.json(await service.cancel(c.get('caller'), c.req.valid('param').id), 202),
   );
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/imports/{id}/events',
+    tags,
+    summary: "An import's progress as it happens (Server-Sent Events)",
+    description:
+      'An `import` event with the import as `GET /v1/imports/{id}` shows it, then another each time its status or ' +
+      'counts change (at most 4 a second), and a `: keep-alive` comment when quiet; the stream ends with the event ' +
+      'that shows it completed, failed or was cancelled.',
+    request: { params: IdParam },
+    responses: {
+      200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+      ...problemResponses(401, 404),
+    },
+  });
+  app.get('/v1/imports/:id/events', noQuery, async (c) => {
+    const caller = c.get('caller');
+    const id = IdParam.parse({ id: c.req.param('id') }).id;
+    let view = await service.get(caller, id);
+    return streamSSE(c, async function streamImportProgress(stream) {
+      let sent = '';
+      let quiet = 0;
+      while (!stream.aborted) {
+        const json = JSON.stringify(importJson(view));
+        if (json !== sent) {
+          await stream.writeSSE({ event: 'import', data: json });
+          sent = json;
+          quiet = 0;
+        } else if (++quiet % 60 === 0) await stream.write(': keep-alive\n\n');
+        if (ENDED.includes(view.status)) return;
+        // The read model moves with every outcome: reading it four times a second is cheap and misses nothing.
+        await stream.sleep(250);
+        view = await service.get(caller, id);
+      }
+    });
+  });
 }
