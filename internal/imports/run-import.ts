@@ -48,8 +48,8 @@ export interface ImportRunDeps {
    * with the same bytes is already an image, or this item's image exists from an earlier run.
    */
   store(item: ImportItem, fetched: FetchedImage, actor: string): Promise<StoreOutcome>;
-  /** The image an earlier run of this import stored for the item, if any. */
-  storedBefore(item: ImportItem): Promise<string | undefined>;
+  /** The images an earlier run of this import stored for these items (item id → image id), in one look. */
+  storedBefore(items: ImportItem[]): Promise<Map<string, string>>;
   /** The outcomes already recorded for this import (a resumed run skips them). */
   done(importId: string): Promise<Map<string, ImportItemDone['outcome']>>;
   events: EventPublisher;
@@ -131,8 +131,10 @@ export async function runImport(
     );
   };
 
+  const todo = items.filter((item) => !done.has(item.itemId));
+  const stored = todo.length ? await deps.storedBefore(todo) : new Map<string, string>();
   const one = async (item: ImportItem) => {
-    const earlier = await deps.storedBefore(item);
+    const earlier = stored.get(item.itemId);
     if (earlier) return record(item, { outcome: 'downloaded', imageId: earlier, attempts: 0 });
     const host = new URL(item.url).host;
     try {
@@ -168,7 +170,7 @@ export async function runImport(
     }
   };
 
-  await Promise.all(items.filter((item) => !done.has(item.itemId)).map((item) => one(item)));
+  await Promise.all(todo.map((item) => one(item)));
   if (signal.aborted) return cancel();
   await publish(
     'pf.import.completed',

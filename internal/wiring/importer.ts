@@ -199,12 +199,12 @@ export async function startImporter(
               throw itemFailure(err);
             }
           },
-          async storedBefore(item) {
-            const doc = await conn.models.images.findOne(
-              { _id: imageIdOf(item) },
-              { projection: { _id: 1 } },
-            );
-            return doc?._id;
+          async storedBefore(items) {
+            const byImage = new Map(items.map((item) => [imageIdOf(item), item.itemId]));
+            const docs = await conn.models.images
+              .find({ _id: { $in: [...byImage.keys()] } }, { projection: { _id: 1 } })
+              .toArray();
+            return new Map(docs.map((d) => [byImage.get(d._id)!, d._id]));
           },
           done: (id) => projection.outcomes(id),
           events,

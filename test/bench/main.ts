@@ -80,6 +80,10 @@ const SECTIONS: Record<string, Section> = {
     summary: 'pixelforge up holding PIXELFORGE_BENCH_VOLUME_GB (5) GB of photos: reads, H2 size, memory',
     run: async () => (await import('./embedded-volume.ts')).benchEmbeddedVolume(),
   },
+  import: {
+    summary: 'the importer: 1 000 URLs from 4 hosts vs a plain fetch loop with the same caps; peak RSS',
+    run: async () => (await import('./import.bench.ts')).benchImport(),
+  },
   'ingress:memory': {
     summary: 'peak RSS of the ingress during 50 concurrent ~20 MB uploads',
     run: async () => (await import('./ingress-memory.ts')).benchIngressMemory(),
