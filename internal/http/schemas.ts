@@ -219,6 +219,9 @@ export const DailyStatistics = z
   })
   .openapi('DailyStatistics');
 
+/** The OpenAPI security of routes that take an access token or an API key. */
+export const SESSION_OR_KEY: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+
 /** A JSON response of `schema`, for the OpenAPI document. */
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

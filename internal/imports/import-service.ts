@@ -6,7 +6,13 @@ import { newId } from '../ids/ids.ts';
 import type { EventPublisher } from '../ports/event-bus.ts';
 import { canSee, listOwner, requireChange, requireCreate, type Principal } from '../auth/principal.ts';
 import { checkImportFilter } from './filter.ts';
-import { ImportRequest, type ImportItemDone, type ImportStatus, type ImportView } from './import.ts';
+import {
+  ImportRequest,
+  importEnded,
+  type ImportItemDone,
+  type ImportStatus,
+  type ImportView,
+} from './import.ts';
 
 export interface ImportReads {
   get(id: string): Promise<ImportView | null>;
@@ -29,8 +35,6 @@ export interface ImportServiceDeps {
   caughtUp(timeoutMs: number): Promise<boolean>;
   readWaitMs: number;
 }
-
-const ENDED = new Set<ImportStatus>(['completed', 'failed', 'cancelled']);
 
 export function createImportService(deps: ImportServiceDeps) {
   const { events, reads } = deps;
@@ -82,7 +86,7 @@ export function createImportService(deps: ImportServiceDeps) {
     async cancel(caller: Principal, id: string) {
       const found = await get(caller, id);
       requireChange(caller, found.owner, 'imports:write', 'import', id);
-      if (ENDED.has(found.status)) throw new ConflictError(`import ${id} already ${found.status}`);
+      if (importEnded(found.status)) throw new ConflictError(`import ${id} already ${found.status}`);
       const receipt = await events.publish(
         'pf.import.cancel_requested',
         id,

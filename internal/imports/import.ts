@@ -54,6 +54,10 @@ export const IMPORT_OUTCOMES = ['downloaded', 'skipped', 'failed'] as const;
 export const IMPORT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
+/** Whether an import has ended: nothing more happens to it. */
+export const importEnded = (status: string): boolean =>
+  status === 'completed' || status === 'failed' || status === 'cancelled';
+
 /** An import as the read model has it: its request, owner, status and counts. */
 export interface ImportView {
   id: string;

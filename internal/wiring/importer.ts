@@ -16,7 +16,7 @@ import { createImageService } from '../images/image-service.ts';
 import { checkImportFilter } from '../imports/filter.ts';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { createHostLimiter, type HostLimiter } from '../imports/host-limiter.ts';
-import type { ImportRequest } from '../imports/import.ts';
+import { importEnded, type ImportRequest } from '../imports/import.ts';
 import { runImport, type ImportItem, type ItemFailure } from '../imports/run-import.ts';
 import { ack, type RunningConsumer } from '../ports/event-bus.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -238,7 +238,7 @@ export async function startImporter(
         if (event.type !== 'pf.import.requested') return ack;
         const { importId, request } = event.data;
         const known = await projection.get(importId);
-        if (known && ['completed', 'failed', 'cancelled'].includes(known.status)) return ack;
+        if (known && importEnded(known.status)) return ack;
         if (known?.cancelRequested) {
           await events.publish(
             'pf.import.cancelled',

@@ -2,6 +2,7 @@
 import { createApiClient, type ApiClient } from '../../../internal/cli/client.ts';
 import { numberFlag, parseCommandArgs, UsageError, type Command } from '../../../internal/cli/command.ts';
 import { progressDisplay } from './enhance.ts';
+import { importEnded } from '../../../internal/imports/import.ts';
 
 export interface ImportJson {
   id: string;
@@ -11,8 +12,6 @@ export interface ImportJson {
   reason: string | null;
 }
 
-const ENDED = ['completed', 'failed', 'cancelled'];
-
 /** Follows an import until it ends, drawing its progress; resolves with its last state. */
 export async function followImport(client: ApiClient, id: string): Promise<ImportJson> {
   const progress = progressDisplay(process.stderr, 'URLs', 'importing');
@@ -20,7 +19,7 @@ export async function followImport(client: ApiClient, id: string): Promise<Impor
     const view = await client.call<ImportJson>(`/v1/imports/${encodeURIComponent(id)}`);
     const { found, downloaded, skipped, failed } = view.counts;
     if (view.status !== 'pending' && found > 0) progress.update(downloaded + skipped + failed, found);
-    if (ENDED.includes(view.status)) {
+    if (importEnded(view.status)) {
       progress.end();
       return view;
     }

@@ -4,13 +4,17 @@
 // for an event past it, so a redelivered batch changes nothing twice; an item is written before its counter.
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AnyEvent } from '../../events/catalog.ts';
-import type { ImportItemDone, ImportStatus, ImportView } from '../../imports/import.ts';
+import {
+  importEnded,
+  type ImportItemDone,
+  type ImportStatus,
+  type ImportView,
+} from '../../imports/import.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 type ImportDoc = Omit<ImportView, 'id'> & { _id: string };
 type ItemDoc = Omit<ImportItemDone, 'itemId'> & { _id: string; seq: number; at: Date };
 
-const ENDED = new Set<ImportStatus>(['completed', 'failed', 'cancelled']);
 const toView = ({ _id, ...rest }: ImportDoc): ImportView => ({ id: _id, ...rest });
 
 export function createImportProjection(db: Db) {
@@ -50,7 +54,7 @@ export function createImportProjection(db: Db) {
     // Events of an import whose request this projection never saw (published by hand) are left alone.
     if (!current) return false;
     const guard = { _id: importId, lastSeq: current.lastSeq };
-    const ended = ENDED.has(current.status);
+    const ended = importEnded(current.status);
     switch (event.type) {
       case 'pf.import.started':
         await imports.updateOne(guard, {
@@ -66,11 +70,18 @@ export function createImportProjection(db: Db) {
         return true;
       case 'pf.import.item_done': {
         const { itemId, ...item } = event.data;
-        await items.updateOne({ _id: itemId }, { $setOnInsert: { ...item, seq, at } }, { upsert: true });
-        // The first event about an item counts; a later one about the same item (a resumed import) does not.
-        const first = await items.findOne({ _id: itemId }, { projection: { seq: 1 } });
+        const written = await items.updateOne(
+          { _id: itemId },
+          { $setOnInsert: { ...item, seq, at } },
+          { upsert: true },
+        );
+        // The first event about an item counts (also when redelivered after a crash between these two writes); a
+        // later one about the same item (a resumed import) does not.
+        const first =
+          written.upsertedCount === 1 ||
+          (await items.findOne({ _id: itemId }, { projection: { seq: 1 } }))?.seq === seq;
         await imports.updateOne(guard, {
-          ...(first?.seq === seq ? { $inc: { [`counts.${item.outcome}`]: 1 } } : {}),
+          ...(first ? { $inc: { [`counts.${item.outcome}`]: 1 } } : {}),
           $set: { updatedAt: at, lastSeq: seq },
         });
         return true;

@@ -7,7 +7,7 @@ import { ROLES, emailKey } from '../../auth/accounts.ts';
 import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { TooManyRequestsError, UnauthorizedError } from '../../errors/errors.ts';
 import type { App, AppEnv } from '../context.ts';
-import { jsonContent, problemResponses, queryObject } from '../schemas.ts';
+import { SESSION_OR_KEY, jsonContent, problemResponses, queryObject } from '../schemas.ts';
 
 export const CredentialsBody = z
   .object({ email: z.string().max(254), password: z.string().max(1024) })
@@ -15,9 +15,6 @@ export const CredentialsBody = z
 const RefreshBody = z
   .object({ refreshToken: z.string().max(200) })
   .openapi({ example: { refreshToken: 'pfr_…' } });
-
-/** Administrators authenticate with a session or an operator key. */
-const ADMIN_SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
 
 const RoleBody = z
   .object({ role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(', ')}` }) })
@@ -159,7 +156,7 @@ export function registerAuthRoutes(app: App, accounts: Accounts, throttle: Login
       path: '/v1/auth/users',
       tags,
       summary: 'Every account, in creation order (administrators)',
-      security: ADMIN_SECURITY,
+      security: SESSION_OR_KEY,
       request: { query: UsersQuery },
       responses: {
         200: jsonContent(
@@ -183,7 +180,7 @@ export function registerAuthRoutes(app: App, accounts: Accounts, throttle: Login
       path: '/v1/auth/users/{id}/role',
       tags,
       summary: 'Grant an account a role (administrators); it applies from its next login or refresh',
-      security: ADMIN_SECURITY,
+      security: SESSION_OR_KEY,
       request: {
         params: z.object({ id: z.string().min(1).max(64) }),
         body: { required: true, content: { 'application/json': { schema: RoleBody } } },

@@ -1,12 +1,17 @@
 // /v1/imports: bring in the images whose URLs are in documents of a MongoDB source; follow, list and cancel.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ImportService } from '../../imports/import-service.ts';
-import { IMPORT_OUTCOMES, IMPORT_STATUSES, type ImportView } from '../../imports/import.ts';
+import { IMPORT_OUTCOMES, IMPORT_STATUSES, importEnded, type ImportView } from '../../imports/import.ts';
 import { streamSSE } from 'hono/streaming';
 import type { App } from '../context.ts';
-import { OwnerFilter, jsonContent, noQuery, problemResponses, queryObject } from '../schemas.ts';
-
-const ENDED = ['completed', 'failed', 'cancelled'];
+import {
+  OwnerFilter,
+  SESSION_OR_KEY,
+  jsonContent,
+  noQuery,
+  problemResponses,
+  queryObject,
+} from '../schemas.ts';
 
 const IdParam = z.object({
   id: z
@@ -77,7 +82,7 @@ export function registerImportRoutes(app: App, service: ImportService): void {
         '`$function`, `$accumulator` and `$expr` are refused). `fields` are dotted paths to URLs, arrays of them or ' +
         'objects with a `url`; without them every http(s) URL string is taken. Each document becomes a group named ' +
         'by `group` (`{collection}`, `{_id}`, `{field.path}`).',
-      security: [{ bearer: [] }, { apiKey: [] }] as Record<string, string[]>[],
+      security: SESSION_OR_KEY,
       request: { body: { required: true, content: { 'application/json': { schema: ImportBody } } } },
       responses: {
         202: jsonContent(z.object({ id: z.string(), seq: z.number().int(), url: z.string() }), 'Accepted'),
@@ -173,7 +178,7 @@ export function registerImportRoutes(app: App, service: ImportService): void {
       path: '/v1/imports/{id}',
       tags,
       summary: 'Cancel an import: no new downloads start, and those in flight stop within a second',
-      security: [{ bearer: [] }, { apiKey: [] }] as Record<string, string[]>[],
+      security: SESSION_OR_KEY,
       request: { params: IdParam },
       responses: {
         202: jsonContent(z.object({ id: z.string(), seq: z.number().int() }), 'Cancellation requested'),
@@ -212,7 +217,7 @@ export function registerImportRoutes(app: App, service: ImportService): void {
           sent = json;
           quiet = 0;
         } else if (++quiet % 60 === 0) await stream.write(': keep-alive\n\n');
-        if (ENDED.includes(view.status)) return;
+        if (importEnded(view.status)) return;
         // The read model moves with every outcome: reading it four times a second is cheap and misses nothing.
         await stream.sleep(250);
         view = await service.get(caller, id);
