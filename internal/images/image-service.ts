@@ -38,6 +38,9 @@ export interface ImportedUpload {
   existing(sha256: string): Promise<string | undefined>;
 }
 
+/** How many groups an image service remembers (the oldest are forgotten first). */
+const KNOWN_GROUPS = 10_000;
+
 export interface Written {
   seq: number;
 }
@@ -51,6 +54,14 @@ export function createImageService({
   catchUpMs = 2000,
 }: ImageServiceDeps) {
   const withCatchUp = catchUpLookup(progress, catchUpMs);
+  // Groups are never deleted and never change owner, so one seen (or created) here is looked up once: an
+  // import of a thousand images from a hundred documents reads a hundred groups, not a thousand.
+  const knownGroups = new Map<string, { name: string; owner: string | null }>();
+  const resolving = new Map<string, Promise<string>>();
+  const remember = (id: string, group: { name: string; owner: string | null }) => {
+    if (knownGroups.size >= KNOWN_GROUPS) knownGroups.delete(knownGroups.keys().next().value!);
+    knownGroups.set(id, group);
+  };
 
   const requireImage = async (caller: Principal, id: string): Promise<ImageView> => {
     if (!isId(id)) throw new ValidationError(`${JSON.stringify(id)} is not an image id`);
@@ -66,23 +77,42 @@ export function createImageService({
   const resolveGroup = async (group: string, caller: Principal) => {
     const actor = caller.actor;
     if (isId(group)) {
-      const found = await withCatchUp(() => read.group(group));
+      const found = knownGroups.get(group) ?? (await withCatchUp(() => read.group(group)));
       if (!found) throw new NotFoundError('group', group);
+      remember(group, found);
       requireChange(caller, found.owner, 'images:write', 'group', group);
-      return { groupId: found.id, groupName: found.name };
+      return { groupId: group, groupName: found.name };
     }
     const name = group.trim();
     const groupId = groupIdForName(name, groupNamespace(caller));
+    const known = knownGroups.get(groupId);
+    if (known) return { groupId, groupName: known.name };
+    // Uploads to one group at once (an import's images of one document) share one lookup.
+    let pending = resolving.get(groupId);
+    if (!pending) {
+      pending = findOrCreate(groupId, name, actor).finally(() => resolving.delete(groupId));
+      resolving.set(groupId, pending);
+    }
+    return { groupId, groupName: await pending };
+  };
+
+  /** The name of the group `groupId`, created as `name` when new. */
+  const findOrCreate = async (groupId: string, name: string, actor: string): Promise<string> => {
     const found = await read.group(groupId);
-    if (found) return { groupId, groupName: found.name };
+    if (found) {
+      remember(groupId, found);
+      return found.name;
+    }
     // A fixed event id: concurrent first uploads to a new group publish one creation between them.
-    await events.publish(
+    const receipt = await events.publish(
       'pf.group.created',
       groupId,
       { groupId, name },
       { actor, id: `group-created-${groupId}` },
     );
-    return { groupId, groupName: name };
+    // A duplicate is another upload's creation, perhaps under another spelling: the read model has its name.
+    if (!receipt.duplicate) remember(groupId, { name, owner: actor });
+    return name;
   };
 
   const ingest = async (

@@ -2,8 +2,11 @@
 // tasks start in the order they asked, per host; a host that asks to be left alone (429 or 503 with
 // Retry-After) is paused until then, and its queue waits while other hosts go on.
 export interface HostLimiter {
-  /** Runs `task` once a global slot and a slot of `host` are free. */
-  run<T>(host: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Runs `task` once a global slot and a slot of `host` are free. The slots are given back when the task
+   * ends, or earlier when it calls `release` (a download whose body has arrived, still being stored).
+   */
+  run<T>(host: string, task: (release: () => void) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Starts nothing more on `host` for `ms`. */
   pause(host: string, ms: number): void;
   /** Downloads running now, per host: for the in-flight gauge. */
@@ -12,6 +15,21 @@ export interface HostLimiter {
   queued(): number;
 }
 
+interface Waiting {
+  start: () => void;
+  /** False once aborted: left in its queue, skipped when reached (cheaper than finding it in a long queue). */
+  live: boolean;
+}
+
+interface Queue {
+  tasks: Waiting[];
+  head: number;
+}
+
+/**
+ * Each host has its own queue, so a pass over the waiting tasks costs the number of hosts, not of tasks: an
+ * import queues all its URLs at once. Hosts take turns for free global slots.
+ */
 export function createHostLimiter({
   global,
   perHost,
@@ -22,24 +40,42 @@ export function createHostLimiter({
   now?: () => number;
 }): HostLimiter {
   let running = 0;
+  let queued = 0;
   const perHostRunning = new Map<string, number>();
   const pausedUntil = new Map<string, number>();
-  const waiting: { host: string; start: () => void }[] = [];
+  // Hosts with waiting tasks, in turn order; a queue is an array read from `head` on.
+  const queues = new Map<string, Queue>();
   let wakeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const free = (host: string) =>
-    running < global && (perHostRunning.get(host) ?? 0) < perHost && (pausedUntil.get(host) ?? 0) <= now();
+  const nextLive = (queue: Queue): Waiting | undefined => {
+    while (queue.head < queue.tasks.length && !queue.tasks[queue.head]!.live) queue.head++;
+    return queue.tasks[queue.head];
+  };
 
   const pump = () => {
-    for (let i = 0; i < waiting.length && running < global;) {
-      const next = waiting[i]!;
-      if (free(next.host)) {
-        waiting.splice(i, 1);
+    let soonest = Infinity;
+    for (const [host, queue] of [...queues]) {
+      if (running >= global) break;
+      const until = pausedUntil.get(host) ?? 0;
+      if (until > now()) {
+        soonest = Math.min(soonest, until);
+        continue;
+      }
+      let next: Waiting | undefined;
+      while (running < global && (perHostRunning.get(host) ?? 0) < perHost && (next = nextLive(queue))) {
+        queue.head++;
+        queued--;
         next.start();
-      } else i++;
+      }
+      // Its turn is over: to the back of the line, or out when nothing of it waits.
+      queues.delete(host);
+      if (nextLive(queue)) queues.set(host, queue);
+      if (queue.head > 1024 && queue.head * 2 > queue.tasks.length) {
+        queue.tasks = queue.tasks.slice(queue.head);
+        queue.head = 0;
+      }
     }
     // A paused host's tasks start when its pause ends, even if nothing else finishes meanwhile.
-    const soonest = Math.min(...waiting.map((w) => pausedUntil.get(w.host) ?? Infinity));
     clearTimeout(wakeTimer);
     if (Number.isFinite(soonest)) wakeTimer = setTimeout(pump, Math.max(0, soonest - now())).unref?.();
   };
@@ -47,29 +83,36 @@ export function createHostLimiter({
   return {
     run(host, task, signal) {
       return new Promise((resolve, reject) => {
-        const start = () => {
-          running++;
-          perHostRunning.set(host, (perHostRunning.get(host) ?? 0) + 1);
-          signal?.removeEventListener('abort', onAbort);
-          task()
-            .then(resolve, reject)
-            .finally(() => {
-              running--;
-              const left = perHostRunning.get(host)! - 1;
-              if (left) perHostRunning.set(host, left);
-              else perHostRunning.delete(host);
-              pump();
-            });
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          running--;
+          const left = perHostRunning.get(host)! - 1;
+          if (left) perHostRunning.set(host, left);
+          else perHostRunning.delete(host);
+          pump();
         };
-        const entry = { host, start };
+        const entry: Waiting = {
+          live: true,
+          start: () => {
+            running++;
+            perHostRunning.set(host, (perHostRunning.get(host) ?? 0) + 1);
+            signal?.removeEventListener('abort', onAbort);
+            task(release).then(resolve, reject).finally(release);
+          },
+        };
         const onAbort = () => {
-          const at = waiting.indexOf(entry);
-          if (at >= 0) waiting.splice(at, 1);
+          if (entry.live) queued--;
+          entry.live = false;
           reject(signal!.reason ?? new Error('aborted'));
         };
-        if (signal?.aborted) return onAbort();
+        if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
         signal?.addEventListener('abort', onAbort, { once: true });
-        waiting.push(entry);
+        let queue = queues.get(host);
+        if (!queue) queues.set(host, (queue = { tasks: [], head: 0 }));
+        queue.tasks.push(entry);
+        queued++;
         pump();
       });
     },
@@ -77,6 +120,6 @@ export function createHostLimiter({
       pausedUntil.set(host, Math.max(pausedUntil.get(host) ?? 0, now() + ms));
     },
     inFlight: () => new Map(perHostRunning),
-    queued: () => waiting.length,
+    queued: () => queued,
   };
 }

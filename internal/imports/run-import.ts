@@ -48,7 +48,10 @@ export interface ImportRunDeps {
    * with the same bytes is already an image, or this item's image exists from an earlier run.
    */
   store(item: ImportItem, fetched: FetchedImage, actor: string): Promise<StoreOutcome>;
-  /** The images an earlier run of this import stored for these items (item id → image id), in one look. */
+  /**
+   * The images an earlier run of this import stored for these items (item id → image id), looked up once
+   * before any download; the place to look up anything else about these items in bulk, too.
+   */
   storedBefore(items: ImportItem[]): Promise<Map<string, string>>;
   /** The outcomes already recorded for this import (a resumed run skips them). */
   done(importId: string): Promise<Map<string, ImportItemDone['outcome']>>;
@@ -142,8 +145,10 @@ export async function runImport(
         () =>
           deps.limiter.run(
             host,
-            async () => {
+            async (release) => {
               const fetched = await deps.download(item.url, signal);
+              // The host is done with once the body is in: storing and publishing it go on without a slot.
+              fetched.body.once('end', release);
               return deps.store(item, fetched, actor);
             },
             signal,

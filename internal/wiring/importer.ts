@@ -4,7 +4,7 @@
 import { MongoClient, ObjectId, type Filter } from 'mongodb';
 import { basename } from 'node:path';
 import type { Config } from '../config/config.ts';
-import { openDownload, DownloadError } from '../adapters/http-download/download.ts';
+import { createDownloadAgents, openDownload, DownloadError } from '../adapters/http-download/download.ts';
 import { createImportProjection } from '../adapters/mongo/import-projection.ts';
 import { createQueries } from '../adapters/mongo/queries.ts';
 import { startConsumer } from '../adapters/nats/consumer.ts';
@@ -25,6 +25,8 @@ import type { Connections } from './connections.ts';
 export const IMPORTER_CONSUMER = 'importer';
 /** Imports one importer runs at once (their downloads share its caps). */
 const IMPORTS_AT_ONCE = 4;
+// Items looked up in one query when an import starts (their `$in` lists stay far below a BSON document's 16 MiB).
+const LOOKUP_BATCH = 1000;
 
 export interface RunningImporter {
   /** Downloads by outcome, bytes, retries, in flight per host, queue depth: for /metrics. */
@@ -104,6 +106,11 @@ export async function startImporter(
     return client.db(request.database);
   };
   const running = new Map<string, AbortController>();
+  // One address policy per process, so one pool of kept connections: a host's images come over a few sockets.
+  const agents = createDownloadAgents({
+    perHost: config.PIXELFORGE_IMPORT_PER_HOST,
+    total: config.PIXELFORGE_IMPORT_CONCURRENCY,
+  });
 
   async function* documents(request: ImportRequest, signal: AbortSignal) {
     const collection = sourceDb(request).collection<{ _id: string | ObjectId }>(request.collection);
@@ -140,6 +147,8 @@ export async function startImporter(
       collection: request.collection,
     };
     const imageIdOf = (item: ImportItem) => derivedId(importId, item.itemId);
+    // URL → sha256 → image: what other imports brought in from the URLs this one will download.
+    const fromUrls = new Map<string, Map<string, string>>();
     try {
       // A resumed import decides what is done from the read models: let them catch up with the streams first.
       await conn.progress.waitFor(await conn.progress.latestPublished(), config.PIXELFORGE_READ_WAIT_MS);
@@ -155,6 +164,7 @@ export async function startImporter(
               maxBytes: config.PIXELFORGE_MAX_UPLOAD_BYTES,
               totalTimeoutMs: config.PIXELFORGE_IMPORT_TIMEOUT_MS,
               signal,
+              agents,
             }),
           async store(item, fetched, by) {
             const imageId = imageIdOf(item);
@@ -179,13 +189,7 @@ export async function startImporter(
                     etag: fetched.etag,
                     lastModified: fetched.lastModified,
                   },
-                  existing: async (sha256) =>
-                    (
-                      await conn.models.images.findOne(
-                        { 'origin.url': item.url, sha256 },
-                        { projection: { _id: 1 } },
-                      )
-                    )?._id,
+                  existing: async (sha256) => fromUrls.get(item.url)?.get(sha256),
                 },
               );
               if (stored.skipped !== undefined)
@@ -200,11 +204,30 @@ export async function startImporter(
             }
           },
           async storedBefore(items) {
-            const byImage = new Map(items.map((item) => [imageIdOf(item), item.itemId]));
-            const docs = await conn.models.images
-              .find({ _id: { $in: [...byImage.keys()] } }, { projection: { _id: 1 } })
-              .toArray();
-            return new Map(docs.map((d) => [byImage.get(d._id)!, d._id]));
+            const stored = new Map<string, string>();
+            for (let i = 0; i < items.length; i += LOOKUP_BATCH) {
+              const batch = items.slice(i, i + LOOKUP_BATCH);
+              const byImage = new Map(batch.map((item) => [imageIdOf(item), item.itemId]));
+              const [mine, sameUrl] = await Promise.all([
+                conn.models.images
+                  .find({ _id: { $in: [...byImage.keys()] } }, { projection: { _id: 1 } })
+                  .toArray(),
+                conn.models.images
+                  .find(
+                    { 'origin.url': { $in: batch.map((item) => item.url) } },
+                    { projection: { _id: 1, sha256: 1, 'origin.url': 1 } },
+                  )
+                  .toArray(),
+              ]);
+              for (const d of mine) stored.set(byImage.get(d._id)!, d._id);
+              for (const d of sameUrl) {
+                const url = d.origin?.url;
+                if (!url) continue;
+                if (!fromUrls.has(url)) fromUrls.set(url, new Map());
+                fromUrls.get(url)!.set(d.sha256, d._id);
+              }
+            }
+            return stored;
           },
           done: (id) => projection.outcomes(id),
           events,
@@ -281,6 +304,7 @@ export async function startImporter(
       for (const controller of running.values()) controller.abort();
       await consumer.stop();
       await Promise.all([...clients.values()].map((c) => c.close()));
+      agents.destroy();
     },
   };
 }

@@ -7,11 +7,20 @@
 // does; a crash in between leaves metadata without bytes, which `listStoredBefore` still reports so the
 // sweeper removes it. With `fsync`, both files and their directory are synced before `put` returns.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  type FileHandle,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { addAbortSignal, Readable } from 'node:stream';
 import { NotFoundError } from '../../errors/errors.ts';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions, StoredBlob } from '../../ports/blob-store.ts';
 
@@ -32,6 +41,18 @@ interface MetaFile {
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const META_SUFFIX = '.meta.json';
 const STALE_TMP_MS = 3600_000;
+/** How many bytes a put gathers before writing them: a typical photo is one write. */
+const WRITE_BUFFER = 256 * 1024;
+
+/** Writes `buffers` (`bytes` in all) at the handle's position, however many calls the kernel needs. */
+async function writeAll(handle: FileHandle, buffers: Uint8Array[], bytes: number): Promise<void> {
+  let { bytesWritten } = await handle.writev(buffers);
+  if (bytesWritten === bytes) return;
+  const rest = Buffer.concat(buffers).subarray(bytesWritten);
+  for (let at = 0; at < rest.length; at += bytesWritten) {
+    ({ bytesWritten } = await handle.write(rest, at));
+  }
+}
 
 /** Creates the store under `root` (created when missing). */
 export function createFileBlobStore(
@@ -51,6 +72,14 @@ export function createFileBlobStore(
     if (!KEY.test(key)) throw new NotFoundError('blob', key);
     const dir = join(root, shardOf(key));
     return { dir, bytes: join(dir, key), meta: join(dir, `${key}${META_SUFFIX}`) };
+  };
+  // Directories this store made or found: a put makes its two only the first time (a busy import would
+  // otherwise spend a fifth of its file-system calls on mkdir). Forgotten when a write finds one gone.
+  const made = new Set<string>();
+  const ensureDir = async (dir: string) => {
+    if (made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    made.add(dir);
   };
   const syncPath = async (path: string) => {
     const handle = await open(path, 'r');
@@ -100,35 +129,50 @@ export function createFileBlobStore(
       const tmp = join(tmpDir, `${options.key}.${randomBytes(6).toString('hex')}`);
       const hash = createHash('sha256');
       let size = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          done(null, chunk);
-        },
-      });
       try {
-        await mkdir(tmpDir, { recursive: true });
-        await pipeline(
-          source instanceof Readable ? source : Readable.from(source),
-          count,
-          createWriteStream(tmp, { flags: 'wx' }),
-          options.signal ? { signal: options.signal } : {},
-        );
+        await ensureDir(tmpDir);
+        const handle = await open(tmp, 'wx');
+        try {
+          // Chunks are gathered up to WRITE_BUFFER and written together: an image off the network arrives in
+          // many small chunks, and one write each would be most of a put's cost.
+          let pending: Uint8Array[] = [];
+          let pendingBytes = 0;
+          const flush = async () => {
+            await writeAll(handle, pending, pendingBytes);
+            pending = [];
+            pendingBytes = 0;
+          };
+          const chunks =
+            options.signal && source instanceof Readable ? addAbortSignal(options.signal, source) : source;
+          for await (const chunk of chunks as AsyncIterable<Uint8Array>) {
+            options.signal?.throwIfAborted();
+            hash.update(chunk);
+            size += chunk.length;
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+            if (pendingBytes >= WRITE_BUFFER) await flush();
+          }
+          options.signal?.throwIfAborted();
+          if (pendingBytes) await flush();
+          if (fsync) await handle.sync();
+        } finally {
+          await handle.close();
+        }
         const meta: MetaFile = {
           contentType: options.contentType,
           metadata: options.metadata ?? {},
           createdAt: new Date().toISOString(),
           size,
         };
-        await mkdir(paths.dir, { recursive: true });
-        await writeFile(`${tmp}${META_SUFFIX}`, JSON.stringify(meta));
-        if (fsync) await Promise.all([syncPath(tmp), syncPath(`${tmp}${META_SUFFIX}`)]);
+        await ensureDir(paths.dir);
+        await writeFile(`${tmp}${META_SUFFIX}`, JSON.stringify(meta), { flush: fsync });
         await rename(`${tmp}${META_SUFFIX}`, paths.meta);
         await rename(tmp, paths.bytes);
         if (fsync) await syncPath(paths.dir);
         return { key: options.key, sha256: hash.digest('hex'), size };
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') made.clear();
+        if (source instanceof Readable) source.destroy();
         await Promise.all([rm(tmp, { force: true }), rm(`${tmp}${META_SUFFIX}`, { force: true })]);
         throw err;
       }

@@ -49,6 +49,50 @@ export interface DownloadOptions {
   userAgent?: string;
   /** Name resolution (tests resolve made-up names); node's dns.lookup by default. */
   resolve?: typeof dnsLookup;
+  /**
+   * Keep-alive connections to reuse (`createDownloadAgents`); a new connection per download without. A kept
+   * connection was checked against the address policy when it was made, so downloads that share agents must
+   * share that policy (`allowPrivate`, `allowAddresses`, `resolve`).
+   */
+  agents?: DownloadAgents;
+}
+
+export interface DownloadAgents {
+  http: http.Agent;
+  https: https.Agent;
+  /** Closes the idle connections. */
+  destroy(): void;
+}
+
+/**
+ * Keep-alive agents for one address policy: a host's connections are reused (LIFO, so the fewest stay
+ * open), idle ones close after `idleMs`.
+ */
+export function createDownloadAgents({
+  idleMs = 15_000,
+  perHost = Infinity,
+  total = Infinity,
+}: {
+  idleMs?: number;
+  /** Connections at most per host (and port): the downloads' own cap, so a host sees no more than that. */
+  perHost?: number;
+  total?: number;
+} = {}): DownloadAgents {
+  const options = {
+    keepAlive: true,
+    scheduling: 'lifo' as const,
+    timeout: idleMs,
+    maxSockets: perHost,
+    maxTotalSockets: total,
+  };
+  const agents = { http: new http.Agent(options), https: new https.Agent(options) };
+  return {
+    ...agents,
+    destroy() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
 }
 
 export interface OpenedDownload {
@@ -212,10 +256,10 @@ function request(
       req.destroy();
       reject(error);
     };
-    const client = target.protocol === 'https:' ? https : http;
-    const req = client.request(target, {
+    const secure = target.protocol === 'https:';
+    const req = (secure ? https : http).request(target, {
       lookup,
-      agent: false,
+      agent: (secure ? o.agents?.https : o.agents?.http) ?? false,
       headers: {
         'user-agent': o.userAgent ?? 'Pixelforge-Importer/1',
         accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8',
@@ -250,7 +294,7 @@ function request(
         );
       };
       if (!socket.connecting) connected();
-      else socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', connected);
+      else socket.once(secure ? 'secureConnect' : 'connect', connected);
     });
     req.once('response', (response) => {
       if (settled) return response.destroy();
