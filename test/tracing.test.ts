@@ -7,7 +7,7 @@ import { startTestStack } from './support/stack.ts';
 import { makeJpeg, uploadForm } from './support/images.ts';
 
 test('the trace of an upload continues into its event', async () => {
-  const stopTracing = startTracing('pixelforge-test', 'none');
+  const stopTracing = await startTracing('pixelforge-test', 'none');
   try {
     await using stack = await startTestStack();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -83,7 +83,7 @@ export async function runProcess(definition: ProcessDefinition, argv = process.a
   const steps: (() => Promise<unknown>)[] = [];
   onShutdown(logger, steps);
   try {
-    const stopTracing = startTracing(`pixelforge-${definition.name}`, config.PIXELFORGE_TRACES);
+    const stopTracing = await startTracing(`pixelforge-${definition.name}`, config.PIXELFORGE_TRACES);
     const conn = await openConnections(config, definition.name);
     steps.push(...(await definition.start(config, conn, logger)), conn.close, stopTracing);
   } catch (err) {

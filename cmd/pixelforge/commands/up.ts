@@ -108,7 +108,7 @@ servers try first; when another program holds one, a free port is used and the s
           .filter(Boolean)
           .join(','),
       });
-      stops.push(startTracing('pixelforge', config.PIXELFORGE_TRACES));
+      stops.push(await startTracing('pixelforge', config.PIXELFORGE_TRACES));
       const conn = await openConnections(config, 'up');
       stops.push(conn.close);
       if (config.PIXELFORGE_BLOB_STORE === 'files') {

@@ -20,7 +20,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addAbortSignal, Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '../../errors/errors.ts';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions, StoredBlob } from '../../ports/blob-store.ts';
 
@@ -133,27 +134,36 @@ export function createFileBlobStore(
         await ensureDir(tmpDir);
         const handle = await open(tmp, 'wx');
         try {
-          // Chunks are gathered up to WRITE_BUFFER and written together: an image off the network arrives in
-          // many small chunks, and one write each would be most of a put's cost.
+          // Chunks are gathered up to WRITE_BUFFER and written together (an image off the network arrives in
+          // many small chunks, and one write each would be most of a put's cost), without copying them.
           let pending: Uint8Array[] = [];
           let pendingBytes = 0;
           const flush = async () => {
-            await writeAll(handle, pending, pendingBytes);
+            const buffers = pending;
+            const bytes = pendingBytes;
             pending = [];
             pendingBytes = 0;
+            if (bytes) await writeAll(handle, buffers, bytes);
           };
-          const chunks =
-            options.signal && source instanceof Readable ? addAbortSignal(options.signal, source) : source;
-          for await (const chunk of chunks as AsyncIterable<Uint8Array>) {
-            options.signal?.throwIfAborted();
-            hash.update(chunk);
-            size += chunk.length;
-            pending.push(chunk);
-            pendingBytes += chunk.length;
-            if (pendingBytes >= WRITE_BUFFER) await flush();
-          }
-          options.signal?.throwIfAborted();
-          if (pendingBytes) await flush();
+          const sink = new Writable({
+            highWaterMark: WRITE_BUFFER,
+            write(chunk: Buffer, _encoding, done) {
+              hash.update(chunk);
+              size += chunk.length;
+              pending.push(chunk);
+              pendingBytes += chunk.length;
+              if (pendingBytes < WRITE_BUFFER) return done();
+              flush().then(() => done(), done);
+            },
+            final(done) {
+              flush().then(() => done(), done);
+            },
+          });
+          await pipeline(
+            source instanceof Readable ? source : Readable.from(source),
+            sink,
+            options.signal ? { signal: options.signal } : {},
+          );
           if (fsync) await handle.sync();
         } finally {
           await handle.close();
@@ -172,7 +182,6 @@ export function createFileBlobStore(
         return { key: options.key, sha256: hash.digest('hex'), size };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') made.clear();
-        if (source instanceof Readable) source.destroy();
         await Promise.all([rm(tmp, { force: true }), rm(`${tmp}${META_SUFFIX}`, { force: true })]);
         throw err;
       }
