@@ -91,3 +91,25 @@ test('retries: backoff with jitter, Retry-After honoured, final errors at once',
     (err: Error & { attempts: number }) => err.attempts === 3,
   );
 });
+
+test('a task that releases its slot early lets the next one start while it finishes', async () => {
+  const limiter = createHostLimiter({ global: 1, perHost: 1 });
+  const order: string[] = [];
+  let finishFirst!: () => void;
+  const first = limiter.run('h', async (release) => {
+    order.push('first downloaded');
+    release();
+    release(); // twice is once
+    await new Promise<void>((resolve) => (finishFirst = resolve));
+    order.push('first stored');
+  });
+  const second = limiter.run('h', async () => void order.push('second started'));
+  await second;
+  assert.deepEqual(order, ['first downloaded', 'second started']);
+  assert.deepEqual(limiter.inFlight(), new Map());
+  finishFirst();
+  await first;
+  assert.deepEqual(limiter.inFlight(), new Map(), 'the slot is not given back twice');
+  await limiter.run('h', async () => order.push('third'));
+  assert.equal(order.at(-1), 'third');
+});
