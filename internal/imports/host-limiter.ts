@@ -99,7 +99,7 @@ export function createHostLimiter({
             running++;
             perHostRunning.set(host, (perHostRunning.get(host) ?? 0) + 1);
             signal?.removeEventListener('abort', onAbort);
-            task(release).then(resolve, reject).finally(release);
+            task(release).finally(release).then(resolve, reject);
           },
         };
         const onAbort = () => {
