@@ -16,7 +16,7 @@ import { API_VERSION, PLURAL, type EnhancementJob } from '../internal/resources/
 import { startControllerHarness } from './support/controller-harness.ts';
 import { startControllerKube } from './support/controller-kube.ts';
 import { eventually } from './support/eventually.ts';
-import { helm } from './support/helm.ts';
+import { chartImporterFlags, helm } from './support/helm.ts';
 import { playNode } from './support/play-node.ts';
 
 interface Manifest {
@@ -136,6 +136,7 @@ test('the Helm chart', async (t) => {
       await assert.rejects(render('controller.maxRunningJobs=0'), /maxRunningJobs/);
       await assert.rejects(render('worker.gpu.cont=1'), /additional properties 'cont'/);
       await assert.rejects(render('nats.url=http://nats'), /nats/);
+      await assert.rejects(render('importer.nodeFlags[0]=cmd/evil.ts'), /nodeFlags/);
     },
   );
 
@@ -152,7 +153,7 @@ test('the Helm chart', async (t) => {
     }
   });
 
-  await t.test('the ConfigMap is a valid controller configuration with the worker settings', () => {
+  await t.test('the ConfigMap is a valid controller configuration with the worker settings', async () => {
     const configMap = everything.find((m) => m.kind === 'ConfigMap') as Manifest & {
       data: Record<string, string>;
     };
@@ -191,6 +192,14 @@ test('the Helm chart', async (t) => {
     };
     const pod = controller.spec.template.spec;
     assert.equal(pod.securityContext.runAsNonRoot, true);
+    const importer = everything.find(
+      (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('importer'),
+    ) as unknown as { spec: { template: { spec: { containers: { command: string[] }[] } } } };
+    assert.deepEqual(
+      importer.spec.template.spec.containers[0]!.command,
+      ['node', ...(await chartImporterFlags()), 'cmd/importer/main.ts'],
+      "the importer runs with the values' Node flags (a small young generation keeps its RSS down)",
+    );
     assert.ok(
       pod.containers[0]!.livenessProbe && pod.containers[0]!.readinessProbe && pod.containers[0]!.resources,
     );

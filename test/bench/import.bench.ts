@@ -15,6 +15,7 @@ import { createHostLimiter } from '../../internal/imports/host-limiter.ts';
 import { openConnections } from '../../internal/wiring/connections.ts';
 import { TS_ENTRY_ARGS } from '../../internal/wiring/typescript-entry.ts';
 import { newId } from '../../internal/ids/ids.ts';
+import { chartImporterFlags } from '../support/helm.ts';
 
 const URLS = 1000;
 const HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -104,7 +105,9 @@ export async function benchImport(): Promise<string> {
     await plainFetch(hosts.urls.slice(0, 200));
     const baseline = await plainFetch(hosts.urls);
 
-    const child = spawn(process.execPath, [...TS_ENTRY_ARGS, 'cmd/importer/main.ts'], {
+    // The importer runs with the chart's Node flags; BENCH_IMPORTER_NODE_OPTIONS adds more (--cpu-prof, say).
+    const flags = await chartImporterFlags();
+    const child = spawn(process.execPath, [...flags, ...TS_ENTRY_ARGS, 'cmd/importer/main.ts'], {
       env: { ...process.env, ...env, NODE_OPTIONS: process.env.BENCH_IMPORTER_NODE_OPTIONS ?? '' },
       stdio: 'ignore',
     });
@@ -143,7 +146,7 @@ export async function benchImport(): Promise<string> {
     const rate = (s: number) => (URLS / s).toFixed(0);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
     return [
-      `${URLS} URLs of ${(body.length / 1000).toFixed(0)} kB, ${HOSTS.length} hosts with ${LATENCY_MS} ms latency, ${PER_HOST} per host`,
+      `${URLS} URLs of ${(body.length / 1000).toFixed(0)} kB, ${HOSTS.length} hosts with ${LATENCY_MS} ms latency, ${PER_HOST} per host; importer flags: ${[...flags, process.env.BENCH_IMPORTER_NODE_OPTIONS ?? ''].join(' ').trim() || 'none'}`,
       '',
       '| | seconds | images/s |',
       '|---|---|---|',
