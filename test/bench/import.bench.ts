@@ -109,8 +109,14 @@ export async function benchImport(): Promise<string> {
     const flags = await chartImporterFlags();
     const child = spawn(process.execPath, [...flags, ...TS_ENTRY_ARGS, 'cmd/importer/main.ts'], {
       env: { ...process.env, ...env, NODE_OPTIONS: process.env.BENCH_IMPORTER_NODE_OPTIONS ?? '' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
+    const exited = new Promise<never>((_resolve, reject) =>
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the importer exited (${signal ?? `code ${code}`}) before the import completed`)),
+      ),
+    );
+    exited.catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const idle = await rss(child.pid!);
     const importId = newId();
@@ -139,7 +145,7 @@ export async function benchImport(): Promise<string> {
       },
       { actor: 'key:bench' },
     );
-    await completed;
+    await Promise.race([completed, exited]);
     const importer = (performance.now() - started) / 1000;
     const peak = await rss(child.pid!, 'VmHWM');
     child.kill('SIGTERM');
