@@ -12,17 +12,7 @@
 // blob with a `.meta.json` is one of those), and metadata left without bytes by a crash is listed for the
 // sweeper as before.
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  mkdir,
-  open,
-  type FileHandle,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
