@@ -92,6 +92,9 @@ async function node(cwd: string, env: Record<string, string>, args: string[]) {
   return { code, output };
 }
 
+/** The processes the chart runs from this image, and the CLI. */
+const PROCESSES = ['ingress', 'projector', 'controller', 'worker', 'importer', 'pixelforge'];
+
 test('the runtime image, rehearsed without a container engine', async (t) => {
   const instructions = await parseDockerfile(join(root, 'deploy/Dockerfile'));
   const ignored = ignoreMatcher(await readFile(join(root, 'deploy/Dockerfile.dockerignore'), 'utf8'));
@@ -164,17 +167,36 @@ test('the runtime image, rehearsed without a container engine', async (t) => {
   });
   env.PIXELFORGE_MODELS_DIR = join(app, 'models');
   env.PIXELFORGE_DATA_DIR = join(dir, 'data');
+  assert.equal(env.NODE_COMPILE_CACHE, '/app/.node-compile-cache');
+  env.NODE_COMPILE_CACHE = join(app, '.node-compile-cache');
 
   await t.test(
     'every process the chart runs starts from the image (its --help loads all its code)',
     async () => {
-      for (const name of ['ingress', 'projector', 'controller', 'worker']) {
+      for (const name of PROCESSES) {
         const { code, output } = await node(app, env, [`cmd/${name}/main.ts`, '--help']);
         assert.equal(code, 0, `${name}:\n${output}`);
         assert.match(output, /^Usage: /, name);
       }
     },
   );
+
+  await t.test('the image fills the compile cache, and a process started again reads it', async () => {
+    // The runtime stage's warm-up RUN names every process; the loop above did what it does.
+    const warmUp = instructions.find((i) => i.stage === 'runtime' && /--help/.test(i.args));
+    assert.ok(warmUp, 'a RUN that loads each process once');
+    for (const name of PROCESSES) assert.match(warmUp.args, new RegExp(`\\b${name}\\b`), name);
+    const again = await node(app, { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' }, [
+      'cmd/importer/main.ts',
+      '--help',
+    ]);
+    assert.equal(again.code, 0, again.output);
+    assert.match(
+      again.output,
+      /transpile cache for StrippedTypeScript \S+cmd\/importer\/main\.ts\.\.\.success/,
+    );
+    assert.doesNotMatch(again.output, /saving transpilation cache/, 'nothing stripped again');
+  });
 
   await t.test('the engine runs from the image: onnxruntime-node, sharp and a model', async () => {
     const input = join(dir, 'in.png');
