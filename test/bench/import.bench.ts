@@ -2,7 +2,7 @@
 // 20 ms of latency per response, at 8 downloads per host: images/s against a plain fetch loop with the same
 // caps into /dev/null, measured in the same run, and the importer process's peak RSS.
 import { spawn } from 'node:child_process';
-import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,30 @@ async function plainFetch(urls: string[]): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * The file system's share: the same loop, each body written to a new file (temporary name, then renamed into one
+ * of 256 directories), as a blob store on files does at least. Not the target's baseline; it shows what this
+ * machine's file system costs by itself.
+ */
+async function fetchIntoFiles(urls: string[], dir: string): Promise<number> {
+  const limiter = createHostLimiter({ global: PER_HOST * HOSTS.length, perHost: PER_HOST });
+  const shards = Array.from({ length: 256 }, (_, i) => join(dir, i.toString(16).padStart(2, '0')));
+  await Promise.all(shards.map((shard) => mkdir(shard, { recursive: true })));
+  const started = performance.now();
+  await Promise.all(
+    urls.map((url, i) =>
+      limiter.run(new URL(url).host, async () => {
+        const res = await fetch(url);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        const shard = shards[(i * 131) % 256]!;
+        await writeFile(join(shard, `.${i}.tmp`), bytes, { flag: 'wx' });
+        await rename(join(shard, `.${i}.tmp`), join(shard, String(i)));
+      }),
+    ),
+  );
+  return (performance.now() - started) / 1000;
+}
+
 /** The resident set of `pid` now, or its peak (`VmHWM`), in bytes. */
 async function rss(pid: number, which: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -104,6 +128,7 @@ export async function benchImport(): Promise<string> {
     // The baseline twice, the second one counted: the first warms the hosts' sockets and the JIT.
     await plainFetch(hosts.urls.slice(0, 200));
     const baseline = await plainFetch(hosts.urls);
+    const intoFiles = await fetchIntoFiles(hosts.urls, join(blobDir, 'baseline'));
 
     // The importer runs with the chart's Node flags; BENCH_IMPORTER_NODE_OPTIONS adds more (--cpu-prof, say).
     const flags = await chartImporterFlags();
@@ -157,9 +182,11 @@ export async function benchImport(): Promise<string> {
       '| | seconds | images/s |',
       '|---|---|---|',
       `| plain fetch loop, same caps, into /dev/null | ${baseline.toFixed(2)} | ${rate(baseline)} |`,
+      `| the same loop, each body into a new file (${tmpdir()}) | ${intoFiles.toFixed(2)} | ${rate(intoFiles)} |`,
       `| the importer (checks, blob store, events) | ${importer.toFixed(2)} | ${rate(importer)} |`,
       '',
-      `importer / fetch loop: ${(baseline / importer).toFixed(2)} (target ≥ 0.7); importer peak RSS ${mib(peak)} MiB (target < 200; ${mib(idle)} MiB idle before the import)`,
+      `importer / fetch loop: ${(baseline / importer).toFixed(2)} (target ≥ 0.7); importer / loop into files: ${(intoFiles / importer).toFixed(2)}; loop into files / fetch loop: ${(baseline / intoFiles).toFixed(2)}`,
+      `importer peak RSS ${mib(peak)} MiB (target < 200; ${mib(idle)} MiB idle before the import)`,
     ].join('\n');
   } finally {
     await hosts.close();

@@ -1,20 +1,30 @@
-// Start-up of each process before and after the move off the transpiler: Node 20 with tsx's loader against
-// Node 24 running the TypeScript itself. `<process> --help` loads all of the process's code and exits, so its
-// wall time is the start-up on every cold worker's critical path and its peak RSS is the code's footprint.
+// Start-up of each process: Node 24 running the TypeScript itself, once stripping the types on every start and
+// once with Node's compile cache warm (as node.sh and the image run it), and, where this machine's node is 20,
+// that node with tsx's loader (what ran before the move off the transpiler). `<process> --help` loads all of the
+// process's code and exits, so its wall time is the start-up on every cold worker's critical path and its peak
+// RSS is the code's footprint.
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { percentile, table } from './load-stats.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const PROCESSES = ['ingress', 'projector', 'controller', 'worker'];
+const PROCESSES = ['ingress', 'projector', 'controller', 'worker', 'importer'];
+
+interface Sample {
+  ms: number;
+  rssKiB: number;
+}
 
 /** Wall ms and peak RSS (KiB, from GNU time) of one `--help` run. */
-async function once(node: string, args: string[]): Promise<{ ms: number; rssKiB: number }> {
+async function once(node: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   const started = performance.now();
   const { stderr } = await run('/usr/bin/time', ['-f', 'rss=%M', node, ...args], {
     cwd: ROOT,
+    env,
     maxBuffer: 1 << 20,
   });
   const ms = performance.now() - started;
@@ -31,45 +41,63 @@ async function machineNode(): Promise<{ path: string; major: number } | undefine
   }
 }
 
+const medianMs = (xs: Sample[]) =>
+  percentile(
+    xs.map((x) => x.ms),
+    50,
+  );
+const medianMB = (xs: Sample[]) =>
+  percentile(
+    xs.map((x) => x.rssKiB),
+    50,
+  ) / 1024;
+
 export async function benchProcessStartup({ rounds = 5 } = {}): Promise<string> {
-  const before = await machineNode();
-  if (!before || before.major >= 24) {
-    return `process start-up: this machine's node is ${before?.major ?? 'absent'}, so there is no Node 20 + tsx run to compare`;
-  }
-  const after = process.execPath;
-  const rows: string[][] = [];
-  for (const name of PROCESSES) {
-    const entry = `cmd/${name}/main.ts`;
-    const old: { ms: number; rssKiB: number }[] = [];
-    const now: { ms: number; rssKiB: number }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      old.push(await once(before.path, ['--import', 'tsx', entry, '--help']));
-      now.push(await once(after, [entry, '--help']));
+  const machine = await machineNode();
+  const old = machine && machine.major < 24 ? machine : undefined;
+  const cache = await mkdtemp(path.join(tmpdir(), 'pixelforge-compile-cache-'));
+  try {
+    const { NODE_COMPILE_CACHE: _, ...base } = process.env;
+    const stripping = { ...base, NODE_DISABLE_COMPILE_CACHE: '1' };
+    const cached = { ...base, NODE_COMPILE_CACHE: cache };
+    const rows: string[][] = [];
+    for (const name of PROCESSES) {
+      const entry = `cmd/${name}/main.ts`;
+      await once(process.execPath, [entry, '--help'], cached); // fills the cache
+      const samples = { old: [] as Sample[], strip: [] as Sample[], cache: [] as Sample[] };
+      for (let round = 0; round < rounds; round++) {
+        if (old) samples.old.push(await once(old.path, ['--import', 'tsx', entry, '--help'], base));
+        samples.strip.push(await once(process.execPath, [entry, '--help'], stripping));
+        samples.cache.push(await once(process.execPath, [entry, '--help'], cached));
+      }
+      const ms = (xs: Sample[]) => `${medianMs(xs).toFixed(0)} ms`;
+      const mb = (xs: Sample[]) => `${medianMB(xs).toFixed(0)} MB`;
+      rows.push([
+        name,
+        ...(old ? [ms(samples.old)] : []),
+        ms(samples.strip),
+        ms(samples.cache),
+        (medianMs(samples.strip) / medianMs(samples.cache)).toFixed(2),
+        ...(old ? [mb(samples.old)] : []),
+        mb(samples.strip),
+        mb(samples.cache),
+      ]);
     }
-    const ms = (xs: typeof old) =>
-      percentile(
-        xs.map((x) => x.ms),
-        50,
-      );
-    const mb = (xs: typeof old) =>
-      percentile(
-        xs.map((x) => x.rssKiB),
-        50,
-      ) / 1024;
-    rows.push([
-      name,
-      `${ms(old).toFixed(0)} ms`,
-      `${ms(now).toFixed(0)} ms`,
-      (ms(old) / ms(now)).toFixed(2),
-      `${mb(old).toFixed(0)} MB`,
-      `${mb(now).toFixed(0)} MB`,
-    ]);
+    const header = [
+      'process',
+      ...(old ? [`node ${old.major} + tsx`] : []),
+      'node 24, stripping',
+      'node 24, compile cache',
+      'speed-up (cache)',
+      ...(old ? ['peak RSS, tsx'] : []),
+      'peak RSS, stripping',
+      'peak RSS, cache',
+    ];
+    return [
+      `process start-up: <process> --help (loads all its code), Node ${process.versions.node} stripping types on each start vs its warm compile cache${old ? ` vs node ${old.major} + tsx` : ''}, median of ${rounds} alternating rounds`,
+      table([header, ...rows]),
+    ].join('\n');
+  } finally {
+    await rm(cache, { recursive: true, force: true });
   }
-  return [
-    `process start-up: <process> --help (loads all its code), Node ${process.versions.node} type stripping vs node ${before.major} + tsx, median of ${rounds} alternating rounds`,
-    table([
-      ['process', 'node 20 + tsx', 'node 24', 'speed-up', 'peak RSS before', 'peak RSS after'],
-      ...rows,
-    ]),
-  ].join('\n');
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DownloadError, openDownload, retryAfterMs } from './download.ts';
+import { createDownloadAgents, DownloadError, openDownload, retryAfterMs } from './download.ts';
 
 async function serve(host: string, handler: Parameters<typeof createServer>[1]) {
   const server: Server = createServer(handler);
@@ -101,6 +101,27 @@ test('downloads follow redirects and report what the server said', async (t) => 
     const err = await failure(openDownload(`${server.url}/huge`, open));
     assert.deepEqual([err.kind, err.retryable], ['too_large', false]);
   });
+});
+
+test('kept connections: downloads through shared agents reuse one, without agents each opens its own', async () => {
+  await using server = await serve('127.0.0.1', (_req, res) =>
+    res.writeHead(200, { 'content-type': 'image/jpeg' }).end('jpeg bytes'),
+  );
+  const fetchThree = async (options: typeof open) => {
+    for (let i = 0; i < 3; i++) {
+      const got = await openDownload(`${server.url}/p${i}.jpg`, options);
+      for await (const _ of got.body);
+    }
+  };
+  await fetchThree(open);
+  assert.equal(server.connections(), 3, 'no agents: a connection per download');
+  const agents = createDownloadAgents({ perHost: 2 });
+  try {
+    await fetchThree({ ...open, agents });
+    assert.equal(server.connections(), 4, 'the agents kept one connection for all three');
+  } finally {
+    agents.destroy();
+  }
 });
 
 test('with the protection on, private addresses are refused before any connection is made', async () => {
