@@ -1,8 +1,8 @@
 // Start-up of each process: Node 24 running the TypeScript itself, once stripping the types on every start and
-// once with Node's compile cache warm (as node.sh and the image run it), and, where this machine's node is 20,
-// that node with tsx's loader (what ran before the move off the transpiler). `<process> --help` loads all of the
+// once with Node's compile cache warm (as node.sh and the image run it). `<process> --help` loads all of the
 // process's code and exits, so its wall time is the start-up on every cold worker's critical path and its peak
-// RSS is the code's footprint.
+// RSS is the code's footprint. (Node 20 with tsx, the first baseline here, no longer runs the code: the accounts
+// use node:crypto's argon2, Node 24.7+.)
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,16 +31,6 @@ async function once(node: string, args: string[], env: NodeJS.ProcessEnv): Promi
   return { ms, rssKiB: Number(/rss=(\d+)/.exec(stderr)?.[1] ?? NaN) };
 }
 
-async function machineNode(): Promise<{ path: string; major: number } | undefined> {
-  try {
-    const { stdout } = await run('node', ['-p', 'process.execPath + " " + process.versions.node']);
-    const [found = '', version = '0'] = stdout.trim().split(' ');
-    return { path: found, major: Number(version.split('.')[0]) };
-  } catch {
-    return undefined;
-  }
-}
-
 const medianMs = (xs: Sample[]) =>
   percentile(
     xs.map((x) => x.ms),
@@ -53,8 +43,6 @@ const medianMB = (xs: Sample[]) =>
   ) / 1024;
 
 export async function benchProcessStartup({ rounds = 5 } = {}): Promise<string> {
-  const machine = await machineNode();
-  const old = machine && machine.major < 24 ? machine : undefined;
   const cache = await mkdtemp(path.join(tmpdir(), 'pixelforge-compile-cache-'));
   try {
     const { NODE_COMPILE_CACHE: _, ...base } = process.env;
@@ -64,9 +52,8 @@ export async function benchProcessStartup({ rounds = 5 } = {}): Promise<string> 
     for (const name of PROCESSES) {
       const entry = `cmd/${name}/main.ts`;
       await once(process.execPath, [entry, '--help'], cached); // fills the cache
-      const samples = { old: [] as Sample[], strip: [] as Sample[], cache: [] as Sample[] };
+      const samples = { strip: [] as Sample[], cache: [] as Sample[] };
       for (let round = 0; round < rounds; round++) {
-        if (old) samples.old.push(await once(old.path, ['--import', 'tsx', entry, '--help'], base));
         samples.strip.push(await once(process.execPath, [entry, '--help'], stripping));
         samples.cache.push(await once(process.execPath, [entry, '--help'], cached));
       }
@@ -74,27 +61,23 @@ export async function benchProcessStartup({ rounds = 5 } = {}): Promise<string> 
       const mb = (xs: Sample[]) => `${medianMB(xs).toFixed(0)} MB`;
       rows.push([
         name,
-        ...(old ? [ms(samples.old)] : []),
         ms(samples.strip),
         ms(samples.cache),
         (medianMs(samples.strip) / medianMs(samples.cache)).toFixed(2),
-        ...(old ? [mb(samples.old)] : []),
         mb(samples.strip),
         mb(samples.cache),
       ]);
     }
     const header = [
       'process',
-      ...(old ? [`node ${old.major} + tsx`] : []),
       'node 24, stripping',
       'node 24, compile cache',
       'speed-up (cache)',
-      ...(old ? ['peak RSS, tsx'] : []),
       'peak RSS, stripping',
       'peak RSS, cache',
     ];
     return [
-      `process start-up: <process> --help (loads all its code), Node ${process.versions.node} stripping types on each start vs its warm compile cache${old ? ` vs node ${old.major} + tsx` : ''}, median of ${rounds} alternating rounds`,
+      `process start-up: <process> --help (loads all its code), Node ${process.versions.node} stripping types on each start vs its warm compile cache, median of ${rounds} alternating rounds`,
       table([header, ...rows]),
     ].join('\n');
   } finally {

@@ -107,7 +107,7 @@ test('kept connections: downloads through shared agents reuse one, without agent
   await using server = await serve('127.0.0.1', (_req, res) =>
     res.writeHead(200, { 'content-type': 'image/jpeg' }).end('jpeg bytes'),
   );
-  const fetchThree = async (options: typeof open) => {
+  const fetchThree = async (options: Parameters<typeof openDownload>[1]) => {
     for (let i = 0; i < 3; i++) {
       const got = await openDownload(`${server.url}/p${i}.jpg`, options);
       for await (const _ of got.body);
