@@ -158,16 +158,20 @@ test('an import brings in every image of the documents, politely, and says what 
     assert.equal(tries.get('/busy.jpg'), 2, 'a 429 is retried after its Retry-After');
   });
 
-  await t.test('metrics: downloads by outcome, bytes, retries, in flight per host, queue depth', async () => {
-    const text = await importer.metrics.metrics();
-    assert.match(text, /pixelforge_import_downloads_total\{outcome="downloaded"\} 12\n/);
-    assert.match(text, /pixelforge_import_downloads_total\{outcome="failed"\} 5\n/);
-    assert.match(text, /pixelforge_import_retries_total [2-9]\n/);
-    const bytes = Number(/pixelforge_import_bytes_total (\d+)/.exec(text)?.[1]);
-    assert.equal(bytes, 12 * jpeg.length);
-    assert.match(text, /pixelforge_import_queue_depth 0\n/);
-    assert.match(text, /# TYPE pixelforge_import_in_flight gauge/);
-  });
+  await t.test(
+    'metrics: downloads by outcome, bytes, retries, in flight per host, queue depth, storing',
+    async () => {
+      const text = await importer.metrics.metrics();
+      assert.match(text, /pixelforge_import_downloads_total\{outcome="downloaded"\} 12\n/);
+      assert.match(text, /pixelforge_import_downloads_total\{outcome="failed"\} 5\n/);
+      assert.match(text, /pixelforge_import_retries_total [2-9]\n/);
+      const bytes = Number(/pixelforge_import_bytes_total (\d+)/.exec(text)?.[1]);
+      assert.equal(bytes, 12 * jpeg.length);
+      assert.match(text, /pixelforge_import_queue_depth 0\n/);
+      assert.match(text, /pixelforge_import_storing 0\n/);
+      assert.match(text, /# TYPE pixelforge_import_in_flight gauge/);
+    },
+  );
 
   await t.test('the failures, each with a reason a person can act on', async () => {
     const page = (await (await call(`/v1/imports/${first}/items?outcome=failed`, ana)).json()) as {

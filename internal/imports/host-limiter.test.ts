@@ -113,3 +113,27 @@ test('a task that releases its slot early lets the next one start while it finis
   await limiter.run('h', async () => order.push('third'));
   assert.equal(order.at(-1), 'third');
 });
+
+test('tasks finishing after an early release hold back new ones past `global + finishing` alive', async () => {
+  const limiter = createHostLimiter({ global: 1, perHost: 1, finishing: 1 });
+  const order: string[] = [];
+  const ends: (() => void)[] = [];
+  const task = (name: string) =>
+    limiter.run('h', async (release) => {
+      order.push(`${name} started`);
+      release();
+      await new Promise<void>((resolve) => ends.push(resolve));
+    });
+  const all = ['a', 'b', 'c'].map(task);
+  await tick(20);
+  assert.deepEqual(order, ['a started', 'b started'], 'c waits: two are alive, both finishing');
+  assert.deepEqual([limiter.finishing(), limiter.queued()], [2, 1]);
+  ends[0]!();
+  await tick(20);
+  assert.deepEqual(order, ['a started', 'b started', 'c started']);
+  ends[1]!();
+  await tick(20);
+  ends[2]!();
+  await Promise.all(all);
+  assert.deepEqual([limiter.finishing(), limiter.queued()], [0, 0]);
+});

@@ -1,6 +1,8 @@
 // Caps on concurrent downloads: so many in all, and so many per host, so that no site is hammered. Waiting
 // tasks start in the order they asked, per host; a host that asks to be left alone (429 or 503 with
-// Retry-After) is paused until then, and its queue waits while other hosts go on.
+// Retry-After) is paused until then, and its queue waits while other hosts go on. A task may give its slots
+// back before it ends (a body that has arrived, still being stored), and the next starts; but no more than
+// `global + finishing` tasks are alive at once, or a store slower than the network would pile up bodies in memory.
 export interface HostLimiter {
   /**
    * Runs `task` once a global slot and a slot of `host` are free. The slots are given back when the task
@@ -13,6 +15,8 @@ export interface HostLimiter {
   inFlight(): Map<string, number>;
   /** Tasks waiting for a slot. */
   queued(): number;
+  /** Tasks that gave their slots back and have not ended yet. */
+  finishing(): number;
 }
 
 interface Waiting {
@@ -33,14 +37,19 @@ interface Queue {
 export function createHostLimiter({
   global,
   perHost,
+  finishing: maxFinishing = global,
   now = () => Date.now(),
 }: {
   global: number;
   perHost: number;
+  /** How many more tasks than `global` may be alive, finishing after an early release (default: `global`). */
+  finishing?: number;
   now?: () => number;
 }): HostLimiter {
   let running = 0;
   let queued = 0;
+  let finishing = 0;
+  const full = () => running >= global || running + finishing >= global + maxFinishing;
   const perHostRunning = new Map<string, number>();
   const pausedUntil = new Map<string, number>();
   // Hosts with waiting tasks, in turn order; a queue is an array read from `head` on.
@@ -55,14 +64,14 @@ export function createHostLimiter({
   const pump = () => {
     let soonest = Infinity;
     for (const [host, queue] of [...queues]) {
-      if (running >= global) break;
+      if (full()) break;
       const until = pausedUntil.get(host) ?? 0;
       if (until > now()) {
         soonest = Math.min(soonest, until);
         continue;
       }
       let next: Waiting | undefined;
-      while (running < global && (perHostRunning.get(host) ?? 0) < perHost && (next = nextLive(queue))) {
+      while (!full() && (perHostRunning.get(host) ?? 0) < perHost && (next = nextLive(queue))) {
         queue.head++;
         queued--;
         next.start();
@@ -84,6 +93,7 @@ export function createHostLimiter({
     run(host, task, signal) {
       return new Promise((resolve, reject) => {
         let released = false;
+        let ended = false;
         const release = () => {
           if (released) return;
           released = true;
@@ -91,6 +101,13 @@ export function createHostLimiter({
           const left = perHostRunning.get(host)! - 1;
           if (left) perHostRunning.set(host, left);
           else perHostRunning.delete(host);
+          if (!ended) finishing++;
+          pump();
+        };
+        const end = () => {
+          ended = true;
+          if (!released) return release();
+          finishing--;
           pump();
         };
         const entry: Waiting = {
@@ -99,7 +116,7 @@ export function createHostLimiter({
             running++;
             perHostRunning.set(host, (perHostRunning.get(host) ?? 0) + 1);
             signal?.removeEventListener('abort', onAbort);
-            task(release).finally(release).then(resolve, reject);
+            task(release).finally(end).then(resolve, reject);
           },
         };
         const onAbort = () => {
@@ -121,5 +138,6 @@ export function createHostLimiter({
     },
     inFlight: () => new Map(perHostRunning),
     queued: () => queued,
+    finishing: () => finishing,
   };
 }

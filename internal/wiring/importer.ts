@@ -72,6 +72,14 @@ function importerMetrics(limiter: HostLimiter) {
         this.set(limiter.queued());
       },
     }),
+    storing: new Gauge({
+      name: 'pixelforge_import_storing',
+      help: 'Downloaded bodies still being stored (their host slot already given back)',
+      registers: [registry],
+      collect() {
+        this.set(limiter.finishing());
+      },
+    }),
   };
 }
 
