@@ -4,10 +4,19 @@ import { ConfigError } from '../../internal/config/config.ts';
 import { UsageError, type Command } from '../../internal/cli/command.ts';
 
 /** Subcommands, loaded on use so that e.g. `groups` does not load the inference runtime. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+const COMMANDS: Record<
+  string,
+  {
+    summary: string;
+    load: () => Promise<{ command: Command }>;
+    /** The oldest Node that runs it, where that is newer than the client commands need (Node 20 with tsx). */
+    node?: [major: number, minor: number];
+  }
+> = {
   up: {
     summary: 'run the whole stack locally (what `npm start` runs)',
     load: () => import('./commands/up.ts'),
+    node: [24, 7], // the accounts hash passwords with node:crypto's argon2
   },
   login: {
     summary: 'log in (or create an account) and keep the login',
@@ -73,6 +82,15 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`pixelforge: unknown command ${JSON.stringify(argv.join(' '))}\n\n${USAGE}\n`);
     return 2;
+  }
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const [needMajor, needMinor] = COMMANDS[name]!.node ?? [0, 0];
+  if (major < needMajor || (major === needMajor && minor < needMinor)) {
+    process.stderr.write(
+      `pixelforge ${name} needs Node ${needMajor}.${needMinor} or newer; this is ${process.versions.node}. ` +
+        '`npm start` runs it on Node 24 (deploy/local/node.sh fetches that once if this machine lacks it).\n',
+    );
+    return 1;
   }
   const { command } = await COMMANDS[name]!.load();
   return command.run(argv.slice(name.split(' ').length));

@@ -2,7 +2,8 @@
 
 /**
  * Node options that let `process.execPath` run a `.ts` file: none where Node strips types itself (Node ≥ 22.18
- * and 24, which production and the tests run), else tsx's loader (Node 20, kept working for development).
+ * and 24, which production and the tests run), else tsx's loader (Node 20: the CLI's client commands; the
+ * processes need Node 24.7+, for node:crypto's argon2).
  */
 export const TS_ENTRY_ARGS: readonly string[] = (process.features as { typescript?: string | false })
   .typescript
