@@ -30,7 +30,7 @@ if [ "${1:-}" = "--path" ]; then
   exit 0
 fi
 # Node keeps what it compiled, the stripped TypeScript included, in this cache (keyed by Node build, user, path
-# and content), so a process that starts again neither strips its types nor loads the stripper (~30 MB of RSS
+# and content), so a process that starts again neither strips its types nor loads the stripper (~23 MB of RSS
 # per process). Set NODE_COMPILE_CACHE to move it, NODE_DISABLE_COMPILE_CACHE=1 to turn it off.
 export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pixelforge/node-compile-cache}"
 exec "$node_bin" "$@"

@@ -53,15 +53,21 @@ async function imageHosts(body: Buffer): Promise<{ urls: string[]; close(): Prom
   };
 }
 
-/** The baseline: fetch every URL with the same caps, the bytes read and dropped. */
-async function plainFetch(urls: string[]): Promise<number> {
+/**
+ * A plain fetch loop with the importer's caps: every body read whole and handed to `keep`, which drops it by
+ * default (the target's baseline, into /dev/null).
+ */
+async function fetchLoop(
+  urls: string[],
+  keep: (bytes: Uint8Array, i: number) => Promise<void> = async () => {},
+): Promise<number> {
   const limiter = createHostLimiter({ global: PER_HOST * HOSTS.length, perHost: PER_HOST });
   const started = performance.now();
   await Promise.all(
-    urls.map((url) =>
+    urls.map((url, i) =>
       limiter.run(new URL(url).host, async () => {
         const res = await fetch(url);
-        await res.arrayBuffer();
+        await keep(new Uint8Array(await res.arrayBuffer()), i);
       }),
     ),
   );
@@ -74,22 +80,13 @@ async function plainFetch(urls: string[]): Promise<number> {
  * machine's file system costs by itself.
  */
 async function fetchIntoFiles(urls: string[], dir: string): Promise<number> {
-  const limiter = createHostLimiter({ global: PER_HOST * HOSTS.length, perHost: PER_HOST });
   const shards = Array.from({ length: 256 }, (_, i) => join(dir, i.toString(16).padStart(2, '0')));
   await Promise.all(shards.map((shard) => mkdir(shard, { recursive: true })));
-  const started = performance.now();
-  await Promise.all(
-    urls.map((url, i) =>
-      limiter.run(new URL(url).host, async () => {
-        const res = await fetch(url);
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        const shard = shards[(i * 131) % 256]!;
-        await writeFile(join(shard, `.${i}.tmp`), bytes, { flag: 'wx' });
-        await rename(join(shard, `.${i}.tmp`), join(shard, String(i)));
-      }),
-    ),
-  );
-  return (performance.now() - started) / 1000;
+  return fetchLoop(urls, async (bytes, i) => {
+    const shard = shards[(i * 131) % 256]!;
+    await writeFile(join(shard, `.${i}.tmp`), bytes, { flag: 'wx' });
+    await rename(join(shard, `.${i}.tmp`), join(shard, String(i)));
+  });
 }
 
 /** The resident set of `pid` now, or its peak (`VmHWM`), in bytes. */
@@ -126,8 +123,8 @@ export async function benchImport(): Promise<string> {
     }));
     await conn.mongo.client.db('catalog').collection<{ _id: string }>('products').insertMany(documents);
     // The baseline twice, the second one counted: the first warms the hosts' sockets and the JIT.
-    await plainFetch(hosts.urls.slice(0, 200));
-    const baseline = await plainFetch(hosts.urls);
+    await fetchLoop(hosts.urls.slice(0, 200));
+    const baseline = await fetchLoop(hosts.urls);
     const intoFiles = await fetchIntoFiles(hosts.urls, join(blobDir, 'baseline'));
 
     // The importer runs with the chart's Node flags; BENCH_IMPORTER_NODE_OPTIONS adds more (--cpu-prof, say).
